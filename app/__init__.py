@@ -1,0 +1,112 @@
+"""Stakeholder Voice: create_app() wires config, extensions, blueprints, errors and CLI."""
+
+import os
+import secrets
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_babel import format_date
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from config import Config, database_url
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_class=Config, **overrides):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure_database_url(app)
+    configure_secret_key(app)
+    configure_extensions(app)
+    configure_templates(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    return app
+
+
+def configure_database_url(app):
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        app.instance_path, app.config.get("SQLALCHEMY_DATABASE_URI")
+    )
+
+
+def configure_secret_key(app):
+    """Use SECRET_KEY from the environment; on a laptop keep a random one in instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as handle:
+        app.config["SECRET_KEY"] = handle.read().strip()
+
+
+def configure_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+
+    from app.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(User, int(user_id))
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers run beside a writer; SQLite only enforces foreign keys when asked."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def configure_templates(app):
+    app.jinja_loader = ChoiceLoader([
+        PackageLoader("app"),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM yyyy")
+
+
+def configure_blueprints(app):
+    from app.auth import bp as auth_bp
+    from app.errors import bp as errors_bp
+    from app.reports import bp as reports_bp
+    from app.surveys import bp as surveys_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(reports_bp)
+
+
+def configure_cli(app):
+    from app.auth.cli import users_cli
+    from app.demo import demo_data_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_data_command)

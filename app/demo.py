@@ -1,0 +1,178 @@
+"""`flask demo-data`: a realistic, seeded, synthetic trust with a year of parent survey results."""
+
+import random
+import uuid
+from datetime import timedelta
+
+import click
+import sqlalchemy as sa
+
+from app import clock
+from app.extensions import db
+from app.models import Answer, Hub, Priority, Response, RoleAssignment, School, Survey, Trust, User
+from app.models.instruments import DONT_KNOW, Instrument
+from app.models.surveys import SurveySchool
+from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
+from app.surveys.library import install_builtin_instruments
+
+DEMO_PASSWORD = "voice-demo-2026"
+DEMO_DOMAIN = "oakvalley.example"
+
+HUBS = {
+    "Northfield hub": [
+        ("Ashby Road Primary School", 2), ("Brookfield Infant and Junior School", 2),
+        ("Church Lane CofE Primary School", 1), ("Little Hadley Primary School", 0.3),
+    ],
+    "Riverside hub": [
+        ("Kingfisher Primary Academy", 2), ("Meadowbank Primary School", 1),
+        ("Riverside Junior School", 1.5), ("St Aidan's Catholic Primary School", 1),
+    ],
+    "Coastal hub": [
+        ("Harbour View Primary School", 1), ("Sandy Lane Primary Academy", 2),
+        ("Seacombe Primary School", 1), ("Westcliff Primary School", 1.5),
+    ],
+}
+
+
+def build_demo_trust(seed=2026, today=None):
+    """Create the demo trust and return its Trust; deterministic for a given seed and date."""
+    rng = random.Random(seed)
+    today = today or clock.today()
+    trust = Trust(name="Oak Valley Learning Trust")
+    db.session.add(trust)
+    for position, (key, name) in enumerate(DEFAULT_PRIORITIES):
+        db.session.add(Priority(trust=trust, key=key, name=name, position=position))
+    schools = _schools(trust, rng)
+    install_builtin_instruments()
+    _users(trust, schools)
+    parent = db.session.scalar(sa.select(Instrument).where(Instrument.key == "parent"))
+    for title, opens, closes in _survey_windows(today):
+        survey = Survey(title=title, instrument=parent, opens_on=opens, closes_on=closes)
+        survey.schools = [SurveySchool(school=school) for school in schools]
+        db.session.add(survey)
+        db.session.flush()
+        for school in schools:
+            _responses(survey, school, rng, today)
+    db.session.commit()
+    return trust
+
+
+def _schools(trust, rng):
+    schools, urn = [], 148301
+    for hub_name, members in HUBS.items():
+        hub = Hub(trust=trust, name=hub_name)
+        for name, forms in members:
+            roll = {year: max(5, round(30 * forms + rng.randint(-4, 2))) for year in YEAR_GROUPS}
+            total = sum(roll.values())
+            school = School(
+                trust=trust, hub=hub, urn=str(urn), name=name, roll_by_year=roll,
+                staff_count=max(8, round(total / 9)), families_count=round(total * 0.82),
+                pupil_premium_pct=round(rng.uniform(8, 45), 1), send_pct=round(rng.uniform(9, 22), 1),
+            )
+            # A lasting strength or weakness per priority, so schools differ in believable ways.
+            school._quality = {key: rng.gauss(0, 0.35) for key, _ in DEFAULT_PRIORITIES}
+            schools.append(school)
+            urn += rng.randint(3, 40)
+    db.session.add_all(schools)
+    db.session.flush()
+    return schools
+
+
+def _users(trust, schools):
+    hashed = User(email="", name="")
+    hashed.set_password(DEMO_PASSWORD)  # hash once: argon2 is slow on purpose
+
+    def add(email, name, role, school=None):
+        user = User(email=f"{email}@{DEMO_DOMAIN}", name=name, password_hash=hashed.password_hash)
+        user.roles.append(RoleAssignment(role=role, school=school))
+        db.session.add(user)
+
+    add("admin", "Alex Admin", "trust_admin")
+    add("cio", "Chris Improvement", "cio")
+    add("wellbeing", "Wren Wellbeing", "wellbeing")
+    for index, school in enumerate(schools, start=1):
+        add(f"head{index}", f"Head of {school.name}", "head", school)
+        add(f"governor{index}", f"Governor of {school.name}", "governor", school)
+
+
+def _survey_windows(today):
+    """Three closed parent surveys over the last year, and one open now."""
+    opens = today - timedelta(days=7)
+    windows = [(f"Parent survey, {_term(opens)}", opens, today + timedelta(days=21))]
+    for months_ago in (4, 8, 12):
+        start = today - timedelta(days=30 * months_ago)
+        windows.append((f"Parent survey, {_term(start)}", start, start + timedelta(days=21)))
+    return sorted(windows, key=lambda window: window[1])
+
+
+def _term(day):
+    term = "autumn" if day.month >= 9 else "spring" if day.month <= 3 else "summer"
+    return f"{term} {day.year}"
+
+
+def _responses(survey, school, rng, today):
+    """Responses for one school: a believable response rate, answers shaped by the school."""
+    window_end = min(survey.closes_on, today)
+    days = (window_end - survey.opens_on).days + 1
+    full_window = (survey.closes_on - survey.opens_on).days + 1
+    rate = rng.uniform(0.15, 0.45) * min(1, days / full_window)
+    count = round(school.families_count * rate)
+    if school.name.startswith("Little Hadley"):
+        count = rng.randint(4, 9)  # a small school under the parent threshold of 10
+    drift = (survey.opens_on - today).days / 365  # schools improve a little over the year
+    questions = [q for q in survey.instrument.questions]
+    years = list(school.roll_by_year)
+    responses, answers = [], []
+    for _ in range(count):
+        response_id = uuid.UUID(int=rng.getrandbits(128)).hex
+        responses.append({
+            "id": response_id, "survey_id": survey.id, "school_id": school.id,
+            "submitted_on": survey.opens_on + timedelta(days=rng.randrange(days)),
+            "idempotency_key": uuid.UUID(int=rng.getrandbits(128)).hex, "status": "complete",
+        })
+        has_send = rng.random() < school.send_pct / 100
+        for question in questions:
+            value = _answer(question, school, rng, drift, has_send, years)
+            if value is not None:
+                answers.append({
+                    "response_id": response_id, "survey_id": survey.id, "school_id": school.id,
+                    "question_key": question.key, "value": value, "text": None,
+                })
+    if responses:
+        db.session.execute(sa.insert(Response), responses)
+        db.session.execute(sa.insert(Answer), answers)
+
+
+def _answer(question, school, rng, drift, has_send, years):
+    if question.type == "text":
+        return None
+    if question.context == "year_group":
+        return years.index(rng.choice(years)) + 1 if question.options else None
+    if question.context == "send":
+        return 1 if has_send else 0
+    if question.condition and not (question.condition["question"] == "has_send" and has_send):
+        return None
+    if rng.random() < 0.03:
+        return None  # left blank
+    quality = school._quality.get(question.priority_key, 0) + 0.4 * drift
+    if question.type == "yes_no":
+        return 1 if rng.random() < 0.82 + quality / 6 else 0
+    if question.dont_know and rng.random() < 0.06:
+        return DONT_KNOW
+    mood = rng.gauss(3.9 + quality, 0.9)
+    return min(5, max(1, round(mood)))
+
+
+@click.command("demo-data")
+@click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic trust.")
+def demo_data_command(seed):
+    """Load the demo trust (12 schools, 3 hubs, a year of parent surveys) into an empty database."""
+    if db.session.scalar(sa.select(Trust.id).limit(1)) is not None:
+        click.echo("The database already has a trust; demo data was not loaded.")
+    else:
+        build_demo_trust(seed)
+        click.echo("Loaded the demo trust: Oak Valley Learning Trust, 12 schools in 3 hubs.")
+    click.echo(f"Sign in at /sign-in with password {DEMO_PASSWORD!r} as:")
+    for email, who in (("cio", "CIO"), ("admin", "trust admin"), ("head1", "headteacher of Ashby Road Primary School"),
+                       ("wellbeing", "wellbeing committee (trust-wide)")):
+        click.echo(f"  {email}@{DEMO_DOMAIN}  ({who})")

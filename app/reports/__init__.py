@@ -1,0 +1,7 @@
+"""Dashboards and reports built from the analysis module."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
+
+from app.reports import routes  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""Instruments, survey runs and the pages respondents answer."""
+
+from flask import Blueprint
+
+bp = Blueprint("surveys", __name__)
+
+from app.surveys import routes  # noqa: E402,F401

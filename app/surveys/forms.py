@@ -1,0 +1,132 @@
+"""Forms: scheduling a survey, and the respondent's questionnaire built from an instrument."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount, GovCheckboxesInput, GovDateInput, GovRadioInput, GovSelect,
+    GovSubmitInput, GovTextInput,
+)
+from wtforms import (
+    DateField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
+    SubmitField, TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+MAX_TEXT_ANSWER = 2000
+
+
+class SurveyForm(FlaskForm):
+    title = StringField(
+        "Survey title", widget=GovTextInput(),
+        description="Parents see this, for example 'Parent survey, spring 2027'.",
+        validators=[InputRequired("Enter a title for the survey"), Length(max=200)],
+    )
+    instrument_id = SelectField(
+        "Questionnaire", coerce=int, widget=GovSelect(),
+        validators=[InputRequired("Choose a questionnaire")],
+    )
+    school_ids = SelectMultipleField(
+        "Schools taking part", coerce=int, widget=GovCheckboxesInput(),
+        validators=[InputRequired("Choose at least one school")],
+    )
+    opens_on = DateField(
+        "Opens on", widget=GovDateInput(), format="%d %m %Y",
+        description="For example, 14 1 2027",
+        validators=[InputRequired("Enter the date the survey opens")],
+    )
+    closes_on = DateField(
+        "Closes on", widget=GovDateInput(), format="%d %m %Y",
+        description="Parents can answer until the end of this day.",
+        validators=[InputRequired("Enter the date the survey closes")],
+    )
+    submit = SubmitField("Create survey", widget=GovSubmitInput())
+
+    def validate_closes_on(self, field):
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError("The closing date must be on or after the opening date")
+
+
+class RespondentForm(FlaskForm):
+    """Base of every questionnaire form: the idempotency key travels with the answers."""
+
+    submission_key = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+    submit = SubmitField("Send my answers", widget=GovSubmitInput())
+
+
+def field_name(question):
+    return f"q_{question.key}"
+
+
+def respondent_form_class(instrument):
+    """A FlaskForm class with one field per question of the instrument."""
+    fields = {field_name(q): question_field(q) for q in instrument.questions}
+    return type(f"{instrument.key.title()}Form", (RespondentForm,), fields)
+
+
+def question_field(question):
+    if question.type == "text":
+        return TextAreaField(
+            question.text, description=question.hint,
+            widget=GovCharacterCount(),
+            validators=[
+                InputRequired("Write an answer") if question.required else Optional(),
+                Length(max=MAX_TEXT_ANSWER, message=f"Answers must be {MAX_TEXT_ANSWER} characters or fewer"),
+            ],
+        )
+    message = f"Answer the question: {question.text}"
+    presence = InputRequired(message) if question.required else Optional()
+    choices = question.choices()
+    if question.type == "multiple":
+        return SelectMultipleField(
+            question.text, description=question.hint, coerce=int, choices=choices,
+            widget=GovCheckboxesInput(), validators=[presence],
+        )
+    return RadioField(
+        question.text, description=question.hint, coerce=int, choices=choices,
+        widget=GovRadioInput(), validators=[presence],
+    )
+
+
+def answers_from_form(form, instrument):
+    """{question key: [codes] or text} for the questions that are shown and answered."""
+    answers = {}
+    for question in instrument.questions:
+        data = form[field_name(question)].data
+        if form[field_name(question)].errors:
+            continue
+        if question.type == "text":
+            if data and data.strip():
+                answers[question.key] = data.strip()
+        elif question.type == "multiple":
+            if data:
+                answers[question.key] = list(data)
+        elif data is not None:
+            answers[question.key] = [data]
+    # A question whose condition no longer holds (the answer it hangs on changed) is dropped.
+    return {
+        key: value for key, value in answers.items()
+        if instrument.question(key).is_shown(answers)
+    }
+
+
+def validate_questionnaire(form, instrument):
+    """Validate, ignoring errors on questions whose display condition does not hold."""
+    if form.validate():
+        return True
+    answers = answers_from_form_unchecked(form, instrument)
+    for question in instrument.questions:
+        if not question.is_shown(answers):
+            form[field_name(question)].errors = []
+    form.form_errors = [e for e in form.form_errors if e]
+    return not any(field.errors for field in form)
+
+
+def answers_from_form_unchecked(form, instrument):
+    """The codes given so far, for deciding which conditional questions are shown."""
+    answers = {}
+    for question in instrument.questions:
+        data = form[field_name(question)].data
+        if isinstance(data, int):
+            answers[question.key] = [data]
+        elif isinstance(data, list):
+            answers[question.key] = data
+    return answers

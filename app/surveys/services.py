@@ -1,0 +1,122 @@
+"""Scheduling surveys and storing responses; plain functions that validate, write and commit."""
+
+import sqlalchemy as sa
+
+from app.auth.scope import visible_schools_query
+from app.extensions import db
+from app.models import Answer, Instrument, Response, School, Survey, SurveySchool
+from app.services import Conflict, NotFound, ServiceError, commit
+
+
+class SurveyNotOpen(ServiceError):
+    """The survey is closed or has not opened yet."""
+
+    def __init__(self, survey, status):
+        super().__init__(f"This survey is {status}.")
+        self.survey = survey
+        self.status = status
+
+
+def published_instruments():
+    return db.session.scalars(
+        sa.select(Instrument).where(Instrument.status == "published")
+        .order_by(Instrument.name, Instrument.version.desc())
+    ).all()
+
+
+def create_survey(user, title, instrument_id, school_ids, opens_on, closes_on):
+    """Schedule a survey of a published instrument for schools the user may run surveys in."""
+    instrument = db.session.get(Instrument, instrument_id)
+    if instrument is None or instrument.status != "published":
+        raise ServiceError("Choose a published questionnaire.")
+    if closes_on < opens_on:
+        raise ServiceError("The closing date must be on or after the opening date.")
+    allowed = db.session.scalars(
+        visible_schools_query(user, "trust_admin", "head").where(School.id.in_(school_ids))
+    ).all()
+    if not allowed or len(allowed) != len(set(school_ids)):
+        raise ServiceError("Choose schools from the list.")
+    survey = Survey(
+        title=title.strip(), instrument=instrument, opens_on=opens_on, closes_on=closes_on,
+        created_by_id=user.id,
+    )
+    survey.schools = [SurveySchool(school=school) for school in allowed]
+    db.session.add(survey)
+    commit()
+    return survey
+
+
+def surveys_for(user):
+    """Surveys that include at least one school the user can see, newest first."""
+    school_ids = sa.select(School.id).where(
+        School.id.in_(visible_schools_query(user).with_only_columns(School.id))
+    )
+    return db.session.scalars(
+        sa.select(Survey).join(SurveySchool)
+        .where(SurveySchool.school_id.in_(school_ids))
+        .distinct().order_by(Survey.opens_on.desc(), Survey.id.desc())
+    ).all()
+
+
+def survey_school_by_code(link_code):
+    survey_school = db.session.scalar(
+        sa.select(SurveySchool).where(SurveySchool.link_code == link_code)
+    )
+    if survey_school is None:
+        raise NotFound("There is no survey at this link.")
+    return survey_school
+
+
+def check_open(survey, today):
+    status = survey.status(today)
+    if status != "open":
+        raise SurveyNotOpen(survey, status)
+
+
+def find_response(submission_key):
+    return db.session.scalar(sa.select(Response).where(Response.idempotency_key == submission_key))
+
+
+def submit_response(survey_school, answers, submission_key, today):
+    """Store one complete response; a repeat of the same submission key stores nothing new.
+
+    answers: {question key: [codes]} or {question key: "free text"}.
+    Only the date of submission is kept, never the time, the IP address or who answered.
+    """
+    survey = survey_school.survey
+    existing = find_response(submission_key)
+    if existing is not None:
+        if existing.survey_id != survey.id:
+            raise Conflict("This form was already used for another survey. Reload the page.")
+        return existing
+    check_open(survey, today)
+    response = Response(
+        survey_id=survey.id, school_id=survey_school.school_id, submitted_on=today,
+        idempotency_key=submission_key, status="complete",
+    )
+    for key, value in answers.items():
+        base = dict(survey_id=survey.id, school_id=survey_school.school_id, question_key=key)
+        if isinstance(value, str):
+            response.answers.append(Answer(text=value, **base))
+        else:
+            response.answers.extend(Answer(value=code, **base) for code in value)
+    db.session.add(response)
+    try:
+        commit()
+    except Conflict:
+        # Two copies of the same submission raced; the first one stored is the response.
+        stored = find_response(submission_key)
+        if stored is None:
+            raise
+        return stored
+    return response
+
+
+def response_counts(survey):
+    """{school_id: number of complete responses} for a survey."""
+    rows = db.session.execute(
+        sa.select(Response.school_id, sa.func.count())
+        .where(Response.survey_id == survey.id, Response.status == "complete")
+        .group_by(Response.school_id)
+    )
+    return dict(rows.all())

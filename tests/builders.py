@@ -1,0 +1,83 @@
+"""One builder per model; each adds to db.session (inside an app context) and flushes."""
+
+import uuid
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Hub, Instrument, Priority, Response, RoleAssignment, School, Survey, SurveySchool, Trust, User,
+)
+from app.models.responses import Answer
+from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
+from app.surveys.library import install_builtin_instruments
+
+PASSWORD = "correct horse battery"
+
+
+def make_trust(name="Test Learning Trust"):
+    trust = Trust(name=name)
+    db.session.add(trust)
+    for position, (key, label) in enumerate(DEFAULT_PRIORITIES):
+        db.session.add(Priority(trust=trust, key=key, name=label, position=position))
+    db.session.flush()
+    return trust
+
+
+def make_school(trust, name="Test Primary School", urn=None, families=200, hub=None):
+    school = School(
+        trust=trust, hub=hub or Hub(trust=trust, name="Test hub"), name=name,
+        urn=urn or str(100000 + len(trust.schools) + 1),
+        roll_by_year={year: 30 for year in YEAR_GROUPS}, staff_count=25, families_count=families,
+    )
+    db.session.add(school)
+    db.session.flush()
+    return school
+
+
+def make_user(email, role, school=None, name="Test User", password=PASSWORD):
+    user = User(email=email, name=name)
+    user.set_password(password)
+    user.roles.append(RoleAssignment(role=role, school=school))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def parent_instrument():
+    install_builtin_instruments()
+    return db.session.scalar(sa.select(Instrument).where(Instrument.key == "parent"))
+
+
+def make_survey(schools, instrument=None, opens_on=None, closes_on=None, title="Parent survey"):
+    opens_on = opens_on or date.today() - timedelta(days=3)
+    closes_on = closes_on or date.today() + timedelta(days=14)
+    survey = Survey(title=title, instrument=instrument or parent_instrument(),
+                    opens_on=opens_on, closes_on=closes_on)
+    survey.schools = [SurveySchool(school=school) for school in schools]
+    db.session.add(survey)
+    db.session.flush()
+    return survey
+
+
+def make_response(survey, school, answers, submitted_on=None):
+    """answers: {question key: code, [codes] or text}."""
+    response = Response(survey_id=survey.id, school_id=school.id,
+                        submitted_on=submitted_on or date.today(), idempotency_key=uuid.uuid4().hex)
+    for key, value in answers.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            answer = Answer(survey_id=survey.id, school_id=school.id, question_key=key)
+            if isinstance(item, str):
+                answer.text = item
+            else:
+                answer.value = item
+            response.answers.append(answer)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def link_of(survey, school):
+    return next(s.link_code for s in survey.schools if s.school_id == school.id)
