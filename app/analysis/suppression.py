@@ -34,6 +34,7 @@ __all__ = [
 DEFAULT_THRESHOLDS = {"staff": 5, "parent": 10, "pupil": 10, "pupil_ks1": 10, "pupil_ks2": 10}
 #: No threshold may ever be set below this.
 SMALLEST_THRESHOLD = 3
+_NOT_RECORDED = object()
 #: Columns worked out from people's answers; blanked when a row is suppressed.
 ANSWER_COLUMNS = ("n", "positive", "percent_positive", "ci_low", "ci_high", "mean", "dont_know",
                   "answers", "items", "score")
@@ -226,6 +227,7 @@ def table_sums(part, dims, margins_name="All"):
     the row with ``margins_name`` in that column is their total.
     """
     values = part[dims].astype(object)
+    values = values.where(values.notna(), _NOT_RECORDED)  # one key for every kind of missing
     is_total = values.eq(margins_name).to_numpy()
     keys = [tuple(row) for row in values.itertuples(index=False, name=None)]
     position = {key: i for i, key in enumerate(keys)}
