@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 
 from app import clock
 from app.extensions import db
@@ -164,6 +165,7 @@ def _answer(question, school, rng, drift, has_send, years):
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic trust.")
 def demo_data_command(seed):
     """Load the demo trust (12 schools, 3 hubs, a year of parent surveys) into an empty database."""

@@ -26,8 +26,11 @@ def make_trust(name="Test Learning Trust"):
 
 
 def make_school(trust, name="Test Primary School", urn=None, families=200, hub=None):
+    if hub is None:
+        hub = Hub(trust=trust, name=f"{name} hub")
+        db.session.add(hub)
     school = School(
-        trust=trust, hub=hub or Hub(trust=trust, name="Test hub"), name=name,
+        trust=trust, hub=hub, name=name,
         urn=urn or str(100000 + len(trust.schools) + 1),
         roll_by_year={year: 30 for year in YEAR_GROUPS}, staff_count=25, families_count=families,
     )

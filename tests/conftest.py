@@ -1,6 +1,8 @@
 """Fixtures: an app on a freshly migrated database (SQLite and PostgreSQL), clients, builders."""
 
 import os
+import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -28,10 +30,13 @@ def migrate(database_url):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
-    server = PostgresServer(str(tmp_path_factory.mktemp("postgres"))).start()
+def postgres_server():
+    # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
+    base_dir = tempfile.mkdtemp(prefix="sv-postgres-")
+    server = PostgresServer(base_dir).start()
     yield server
     server.stop()
+    shutil.rmtree(base_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

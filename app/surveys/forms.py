@@ -14,27 +14,76 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 MAX_TEXT_ANSWER = 2000
 
 
+class DateInput(GovDateInput):
+    """GOV.UK day/month/year boxes that also survive a post missing some of the three."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = (list(field.raw_data) + ["", "", ""])[:3]
+        return super().map_gov_params(field, **kwargs)
+
+
+class FriendlyChoices:
+    """Refuse values that are not among the choices with a message that says what to do."""
+
+    refusal = "Choose from the list"
+
+    def process_formdata(self, valuelist):
+        self.refused = False
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:  # not even a number
+            self.refused, self.data = True, None
+
+    def pre_validate(self, form):
+        allowed = {value for value, _ in self.choices}
+        given = self.data if isinstance(self.data, list) else [self.data]
+        if getattr(self, "refused", False) or any(
+            value is not None and value not in allowed for value in given
+        ):
+            raise ValidationError(self.refusal)
+
+
+class Choice(FriendlyChoices, SelectField):
+    def pre_validate(self, form):
+        if self.data is None:
+            raise ValidationError(self.refusal)
+        super().pre_validate(form)
+
+
+class Choices(FriendlyChoices, SelectMultipleField):
+    pass
+
+
+class Answer(FriendlyChoices, RadioField):
+    refusal = "Choose one of the answers given"
+
+
+class AnswerList(FriendlyChoices, SelectMultipleField):
+    refusal = "Choose from the answers given"
+
+
 class SurveyForm(FlaskForm):
     title = StringField(
         "Survey title", widget=GovTextInput(),
         description="Parents see this, for example 'Parent survey, spring 2027'.",
         validators=[InputRequired("Enter a title for the survey"), Length(max=200)],
     )
-    instrument_id = SelectField(
+    instrument_id = Choice(
         "Questionnaire", coerce=int, widget=GovSelect(),
         validators=[InputRequired("Choose a questionnaire")],
     )
-    school_ids = SelectMultipleField(
+    school_ids = Choices(
         "Schools taking part", coerce=int, widget=GovCheckboxesInput(),
         validators=[InputRequired("Choose at least one school")],
     )
     opens_on = DateField(
-        "Opens on", widget=GovDateInput(), format="%d %m %Y",
+        "Opens on", widget=DateInput(), format="%d %m %Y",
         description="For example, 14 1 2027",
         validators=[InputRequired("Enter the date the survey opens")],
     )
     closes_on = DateField(
-        "Closes on", widget=GovDateInput(), format="%d %m %Y",
+        "Closes on", widget=DateInput(), format="%d %m %Y",
         description="Parents can answer until the end of this day.",
         validators=[InputRequired("Enter the date the survey closes")],
     )
@@ -76,11 +125,11 @@ def question_field(question):
     presence = InputRequired(message) if question.required else Optional()
     choices = question.choices()
     if question.type == "multiple":
-        return SelectMultipleField(
+        return AnswerList(
             question.text, description=question.hint, coerce=int, choices=choices,
             widget=GovCheckboxesInput(), validators=[presence],
         )
-    return RadioField(
+    return Answer(
         question.text, description=question.hint, coerce=int, choices=choices,
         widget=GovRadioInput(), validators=[presence],
     )
