@@ -293,11 +293,24 @@ def _hide_smallest(cells, n, hidden, members):
 
 
 def _hide_neighbour(cell, sums, n, hidden):
-    for total, members in sums:
-        cells = [total] + members
-        if cell in cells and _hide_smallest(cells, n, hidden, members):
+    """Hide the smallest shown cell nearest to an exposed one, following sums through hidden cells.
+
+    A cell can be exposed by a chain of sums whose own cells are all hidden (e.g. a school's
+    empty subgroup, worked out as exactly 0 from two totals), so look beyond its own sums.
+    """
+    reached, frontier, used = {cell}, [cell], set()
+    while frontier:
+        nearby = [s for s, (total, members) in enumerate(sums)
+                  if s not in used and any(c in frontier for c in [total] + members)]
+        used.update(nearby)
+        candidates = [(c not in members, n[c], c) for s in nearby
+                      for total, members in [sums[s]] for c in [total] + members if not hidden[c]]
+        if candidates:
+            hidden[min(candidates)[2]] = True
             return
-    raise RuntimeError(f"cannot protect cell {cell}: every cell beside it is already hidden")
+        frontier = [c for s in nearby for c in [sums[s][0]] + sums[s][1] if c not in reached]
+        reached.update(frontier)
+    raise RuntimeError(f"cannot protect cell {cell}: nothing connected to it is shown")
 
 
 def _blank(df, mask, columns):
