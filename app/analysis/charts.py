@@ -100,7 +100,7 @@ def plot_likert(data, ax, suppressed_col="suppressed"):
                 ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center",
                         fontsize=8, color="white" if colour in ("#D55E00", "#0072B2") else "black")
             left += width
-    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.axvline(0, color="#333333", linewidth=0.8, zorder=0)
     ax.set_yticks(range(len(data)), [str(label) for label in reversed(list(data.index))])
     ax.set_xlim(-100, 100)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
@@ -152,6 +152,8 @@ def plot_trend(data, ax, date_col="date", label_col=None):
     high = points["ci_high"].astype("float64").where(shown).to_numpy()
     ax.fill_between(x, low, high, color=OKABE_ITO["sky_blue"], alpha=0.35, linewidth=0,
                     label="95% interval")
+    # Whiskers too, so that a point with hidden neighbours still shows its interval.
+    ax.vlines(x, low, high, color=OKABE_ITO["blue"], linewidth=1)
     ax.plot(x, percent, color=OKABE_ITO["blue"], marker="o", label="% positive")
     for position in x[~shown]:
         ax.add_patch(Rectangle((position - 0.3, 0), 0.6, 100, **SUPPRESSED_STYLE))
