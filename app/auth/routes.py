@@ -8,6 +8,7 @@ from app.auth import bp
 from app.auth.forms import SignInForm
 from app.extensions import db, limiter
 from app.models import User
+from app.models.audit import record
 
 
 def _sign_in_key():
@@ -27,6 +28,8 @@ def sign_in():
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user)
+            record("sign_in", user)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("reports.home"))
         error = "The email address or password is not right. Check them and try again."
     return render_template("auth/sign_in.html", form=form, error=error)

@@ -5,9 +5,10 @@ from app.models.users import ROLES, RoleAssignment, User
 from app.models.instruments import AUDIENCES, QUESTION_TYPES, Instrument, Question
 from app.models.surveys import Survey, SurveySchool
 from app.models.responses import Answer, Response
+from app.models.audit import AuditEvent
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
-    "Answer", "Hub", "Instrument", "Priority", "Question", "Response",
+    "Answer", "AuditEvent", "Hub", "Instrument", "Priority", "Question", "Response",
     "RoleAssignment", "School", "Survey", "SurveySchool", "Trust", "User",
 ]

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# What the tests need from Debian: PostgreSQL (server binaries) and Chromium. Installs them when missing.
+set -euo pipefail
+
+have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
+have_chromium() { [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; }
+
+if have_postgres && have_chromium; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get > /dev/null; then
+  echo "The tests need Debian's postgresql and chromium packages:" >&2
+  echo "  sudo apt-get install -y postgresql chromium fonts-dejavu-core" >&2
+  exit 1
+fi
+echo "Installing Debian packages: postgresql chromium ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q > /dev/null
+apt-get install -y -q --no-install-recommends postgresql chromium fonts-dejavu-core > /dev/null
+# The packaged cluster is not needed: the tests start their own server in a temporary folder.
+have_postgres && have_chromium
