@@ -226,3 +226,9 @@ def test_an_expired_session_keeps_the_answers_and_asks_to_send_again(database_ur
     assert stored_responses(app) == []
     with app.app_context():
         __import__("app").extensions.db.engine.dispose()
+
+
+def test_questions_without_a_hint_show_no_empty_hint(client, trust):
+    html = client.get(f"/s/{trust['link']}").data.decode()
+    assert ">None<" not in html and "None\n" not in html
+    assert "Please do not include names of children or staff." in html
