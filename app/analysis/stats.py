@@ -63,11 +63,7 @@ def wilson_interval(positive, n, confidence=0.95):
     comparison of seven methods. Statistics in Medicine, 17, 857-872 (method 3).
     """
     z = normal_quantile(confidence)
-    index = _series_index(positive, n)
-    scalar = np.ndim(positive) == 0 and np.ndim(n) == 0
-    pos = np.asarray(positive, dtype=float)
-    total = np.asarray(n, dtype=float)
-    _check_counts(pos, total)
+    pos, total, shape_like = _as_counts(positive, n)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         p = pos / total
@@ -78,11 +74,7 @@ def wilson_interval(positive, n, confidence=0.95):
     low = np.where(empty, np.nan, np.clip(centre - half_width, 0.0, 1.0))
     high = np.where(empty, np.nan, np.clip(centre + half_width, 0.0, 1.0))
 
-    if scalar:
-        return float(low), float(high)
-    if index is not None:
-        return pd.Series(low, index=index), pd.Series(high, index=index)
-    return low, high
+    return shape_like(low), shape_like(high)
 
 
 def percent_positive(positive, n):
@@ -100,18 +92,27 @@ def percent_positive(positive, n):
     float, ndarray or Series
         Same shape as the input, in the range 0-100.
     """
+    pos, total, shape_like = _as_counts(positive, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return shape_like(np.where(total == 0, np.nan, 100 * pos / total))
+
+
+def _as_counts(positive, n):
+    """Checked float arrays of the counts, and a function giving results the inputs' shape back."""
     index = _series_index(positive, n)
     scalar = np.ndim(positive) == 0 and np.ndim(n) == 0
     pos = np.asarray(positive, dtype=float)
     total = np.asarray(n, dtype=float)
     _check_counts(pos, total)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = np.where(total == 0, np.nan, 100 * pos / total)
-    if scalar:
-        return float(result)
-    if index is not None:
-        return pd.Series(result, index=index)
-    return result
+
+    def shape_like(values):
+        if scalar:
+            return float(values)
+        if index is not None:
+            return pd.Series(values, index=index)
+        return values
+
+    return pos, total, shape_like
 
 
 def _series_index(*values):
