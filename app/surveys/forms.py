@@ -173,7 +173,7 @@ def respondent_form_class(instrument):
 def question_field(question):
     if question.type == "text":
         return TextAreaField(
-            question.text, description=question.hint,
+            question.text, description=question.hint or "",
             widget=GovCharacterCount(),
             validators=[
                 InputRequired("Write an answer") if question.required else Optional(),
@@ -185,11 +185,11 @@ def question_field(question):
     choices = question.choices()
     if question.type == "multiple":
         return AnswerList(
-            question.text, description=question.hint, coerce=int, choices=choices,
+            question.text, description=question.hint or "", coerce=int, choices=choices,
             widget=GovCheckboxesInput(), validators=[presence],
         )
     return Answer(
-        question.text, description=question.hint, coerce=int, choices=choices,
+        question.text, description=question.hint or "", coerce=int, choices=choices,
         widget=GovRadioInput(), validators=[presence],
     )
 

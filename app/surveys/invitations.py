@@ -33,3 +33,10 @@ def pdf(html):
     from weasyprint import HTML
 
     return HTML(string=html).write_pdf()
+
+
+def qr_svg(url, title, scale=6):
+    """A standalone SVG (with its namespace, so it works in <img>) of a QR code for url."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=scale, title=title, xmldecl=False)
+    return out.getvalue()

@@ -2,7 +2,6 @@
 
 import uuid
 
-import segno
 import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import (
@@ -88,13 +87,12 @@ def survey_qr(survey_id, school_id):
     if link is None or (ids is not None and school_id not in ids):
         abort(404)
     url = url_for("surveys.respond", link_code=link.link_code, _external=True)
-    svg = segno.make(url, error="m").svg_inline(scale=6, title=f"QR code for {link.school.name}")
+    svg = invitations.qr_svg(url, f"QR code for {link.school.name}")
     return HttpResponse(svg, mimetype="image/svg+xml")
 
 
 # Respondent pages: no sign-in, nothing about the person is stored.
 
-ANSWERED_COOKIE = "sv_answered"
 RESUME_COOKIE = "sv_resume"
 COOKIE_DAYS = 120
 
@@ -131,17 +129,8 @@ def respond(link_code, session_expired=False):
         return _message("This survey is answered in class", [
             "Pupils answer this survey in a lesson. Your teacher will show a code on the board.",
         ], link, join_link=True)
-    if (request.method == "GET" and request.cookies.get(ANSWERED_COOKIE)
-            and not request.args.get("another")):
-        return render_template("respond/already_answered.html", survey=link.survey, link=link)
-    resume_key = request.cookies.get(RESUME_COOKIE)
-    page = _questionnaire(link, session_expired=session_expired, resume_key=resume_key)
-    if isinstance(page, HttpResponse) and page.status_code == 302 and "thank-you" in page.location:
-        path = url_for("surveys.respond", link_code=link_code)
-        page.set_cookie(ANSWERED_COOKIE, "1", max_age=COOKIE_DAYS * 86400, path=path,
-                        httponly=True, samesite="Lax", secure=request.is_secure)
-        page.delete_cookie(RESUME_COOKIE, path=path)
-    return page
+    return _questionnaire(link, session_expired=session_expired,
+                          resume_key=request.cookies.get(RESUME_COOKIE))
 
 
 def _questionnaire(link, session_expired=False, resume_key=None, token=None, class_session=None):
@@ -178,7 +167,10 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
         "respond/questionnaire.html", form=form, survey=survey, link=link,
         instrument=instrument, sections=sections_of(instrument),
         session_expired=session_expired, resumed=resumed,
-        pupil=class_session is not None, paged=len(instrument.questions) > 30,
+        pupil=class_session is not None,
+        answered_url=url_for("surveys.already_answered", link_code=link.link_code)
+        if survey.access_mode == "open_link" and not request.args.get("another") else None,
+        paged=len(instrument.questions) > (12 if class_session else 30),
         autosave_url=None if class_session else (
             url_for("surveys.autosave_invitation", token=token) if token
             else url_for("surveys.autosave", link_code=link.link_code)
@@ -223,8 +215,16 @@ def csrf_failed(error):
 @bp.route("/s/<link_code>/thank-you")
 def thank_you(link_code):
     link = _link_or_404(link_code)
-    return render_template("respond/thank_you.html", survey=link.survey, link=link,
-                           clear_path=url_for("surveys.respond", link_code=link_code))
+    path = url_for("surveys.respond", link_code=link_code)
+    return render_template("respond/thank_you.html", survey=link.survey, link=link, clear_path=path,
+                           mark_answered=link.survey.access_mode == "open_link")
+
+
+@bp.route("/s/<link_code>/answered")
+def already_answered(link_code):
+    """Where the page sends a device that has answered this open link before."""
+    link = _link_or_404(link_code)
+    return render_template("respond/already_answered.html", survey=link.survey, link=link)
 
 
 def _autosave(link, token=None):
@@ -458,7 +458,7 @@ def class_session_status(class_session_id):
 def class_session_qr(class_session_id):
     session = _class_session_or_404(class_session_id)
     url = url_for("surveys.answer_in_class", code=session.join_code, _external=True)
-    svg = segno.make(url, error="m").svg_inline(scale=8, title=f"QR code to join with code {session.join_code}")
+    svg = invitations.qr_svg(url, f"QR code to join with code {session.join_code}", scale=8)
     return HttpResponse(svg, mimetype="image/svg+xml")
 
 

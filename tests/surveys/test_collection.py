@@ -116,13 +116,17 @@ def test_anonymity_can_be_tightened_but_not_loosened_once_anyone_has_answered(ap
 
 # Open link: one response per device
 
-def test_after_answering_the_device_sees_it_has_answered_and_can_answer_for_another_child(app, client, trust):
-    assert client.post(f"/s/{trust['link']}", data=parent_answers(app)).status_code == 302
-    again = page_text(client.get(f"/s/{trust['link']}"))
+def test_after_answering_the_device_is_told_it_has_answered_and_can_answer_for_another_child(app, client, trust):
+    """The page's script sends a device that has answered to /answered (see the browser test)."""
+    sent = client.post(f"/s/{trust['link']}", data=parent_answers(app))
+    thanks = page_text(client.get(sent.headers["Location"]))
+    assert f'data-mark-answered="sv-answered:/s/{trust["link"]}"' in thanks
+    assert f'data-answered-url="/s/{trust["link"]}/answered"' in page_text(client.get(f"/s/{trust['link']}"))
+    again = page_text(client.get(f"/s/{trust['link']}/answered"))
     assert "You have already answered on this device" in again
     assert "not a hard guarantee" in again
-    another = client.get(f"/s/{trust['link']}?another=1")
-    assert "My child is happy at this school." in page_text(another)
+    another = page_text(client.get(f"/s/{trust['link']}?another=1"))
+    assert "My child is happy at this school." in another and "data-answered-url" not in another
     assert client.post(f"/s/{trust['link']}", data=parent_answers(app, submission_key="b" * 32)).status_code == 302
     assert count(app, Response) == 2
 

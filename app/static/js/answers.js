@@ -73,12 +73,24 @@ if (form) {
   }
   form.addEventListener("change", soon);
   form.addEventListener("input", soon);
+  // Sending: keep the local copy until the thank-you page, and start no more autosaves.
+  form.addEventListener("submit", () => {
+    clearTimeout(timer);
+    localStorage.setItem(storageKey, JSON.stringify({ key: keyInput.value, answers: answersOf(form) }));
+  });
 }
 
-// The thank-you page forgets this device's copy: the answers have been sent.
+// The thank-you page forgets this device's copy (the answers have been sent) and, for an
+// open link, remembers that this device has answered. A flag on the device, not a cookie:
+// it is a courtesy against answering twice by accident, not a guarantee.
 document.querySelectorAll("[data-clear-storage]").forEach((block) => {
   localStorage.removeItem(block.dataset.clearStorage);
+  if (block.dataset.markAnswered) localStorage.setItem(block.dataset.markAnswered, "1");
 });
+const answeredForm = document.querySelector("form[data-answered-url]");
+if (answeredForm && localStorage.getItem(answeredForm.dataset.answeredKey) && !answeredForm.hasAttribute("data-server-answers")) {
+  window.location.replace(answeredForm.dataset.answeredUrl);
+}
 
 // Long questionnaires: one section a page, with progress. Without scripts, all sections show.
 if (pagedForm) {

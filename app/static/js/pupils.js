@@ -6,7 +6,7 @@ if (pupilForm && "speechSynthesis" in window) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "govuk-button govuk-button--secondary sv-read-aloud";
-    button.textContent = "🔊 Read it to me";
+    button.textContent = "Read it to me";
     button.addEventListener("click", () => {
       window.speechSynthesis.cancel();
       const parts = [question.dataset.readAloud];
