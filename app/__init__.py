@@ -5,7 +5,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import format_date
+from flask_babel import format_date, format_time
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
@@ -90,6 +90,7 @@ def configure_templates(app):
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM yyyy")
+    app.jinja_env.filters["time_of_day"] = lambda value: format_time(value, "h:mm a")
 
 
 def configure_blueprints(app):

@@ -10,7 +10,11 @@ from flask.cli import with_appcontext
 
 from app import clock
 from app.extensions import db
-from app.models import Answer, Hub, Priority, Response, RoleAssignment, School, Survey, Trust, User
+from app.models import (
+    Answer, ClassSession, Hub, InvitationToken, Priority, Response, RoleAssignment, School, Survey,
+    Trust, User,
+)
+from app.models.collection import digest
 from app.models.instruments import DONT_KNOW, Instrument
 from app.models.surveys import SurveySchool
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
@@ -54,6 +58,7 @@ def build_demo_trust(seed=2026, today=None):
         db.session.flush()
         for school in schools:
             _responses(survey, school, rng, today)
+    _collection_surveys(schools, rng, today)
     db.session.commit()
     return trust
 
@@ -94,6 +99,7 @@ def _users(trust, schools):
     for index, school in enumerate(schools, start=1):
         add(f"head{index}", f"Head of {school.name}", "head", school)
         add(f"governor{index}", f"Governor of {school.name}", "governor", school)
+        add(f"teacher{index}", f"Teacher at {school.name}", "teacher", school)
 
 
 def _survey_windows(today):
@@ -111,18 +117,44 @@ def _term(day):
     return f"{term} {day.year}"
 
 
-def _responses(survey, school, rng, today):
+def _collection_surveys(schools, rng, today):
+    """A staff survey by invitation and a KS2 pupil survey in class sessions, both open now."""
+    opens, closes = today - timedelta(days=10), today + timedelta(days=14)
+    runs = [("staff", "tokens", "Staff survey"), ("pupil_ks2", "class_session", "Pupil survey (KS2)")]
+    for key, mode, title in runs:
+        instrument = db.session.scalar(sa.select(Instrument).where(Instrument.key == key))
+        survey = Survey(title=f"{title}, {_term(opens)}", instrument=instrument, opens_on=opens,
+                        closes_on=closes, access_mode=mode, anonymity="anonymous")
+        survey.schools = [SurveySchool(school=school) for school in schools]
+        db.session.add(survey)
+        db.session.flush()
+        for link in survey.schools:
+            made = _responses(survey, link.school, rng, today, rate=rng.uniform(0.3, 0.6))
+            if mode == "tokens":
+                db.session.add_all(
+                    InvitationToken(survey_school=link, used=number < made,
+                                    token_hash=digest("invitation", uuid.UUID(int=rng.getrandbits(128)).hex))
+                    for number in range(link.school.staff_count)
+                )
+    teacher = db.session.scalar(sa.select(User).where(User.email == f"teacher1@{DEMO_DOMAIN}"))
+    now = clock.utcnow()
+    db.session.add(ClassSession(
+        survey_school=survey.schools[0], teacher=teacher, group_name="Year 5 Oak",
+        opened_at=now, ends_at=now + timedelta(hours=4), joins=3, completions=2,
+    ))
+
+
+def _responses(survey, school, rng, today, rate=None):
     """Responses for one school: a believable response rate, answers shaped by the school."""
     window_end = min(survey.closes_on, today)
     days = (window_end - survey.opens_on).days + 1
     full_window = (survey.closes_on - survey.opens_on).days + 1
-    rate = rng.uniform(0.15, 0.45) * min(1, days / full_window)
-    count = round(school.families_count * rate)
+    rate = (rate or rng.uniform(0.15, 0.45)) * min(1, days / full_window)
+    count = round(school.eligible(survey.instrument.audience) * rate)
     if school.name.startswith("Little Hadley"):
         count = rng.randint(4, 9)  # a small school under the parent threshold of 10
     drift = (survey.opens_on - today).days / 365  # schools improve a little over the year
     questions = [q for q in survey.instrument.questions]
-    years = list(school.roll_by_year)
     responses, answers = [], []
     for _ in range(count):
         response_id = uuid.UUID(int=rng.getrandbits(128)).hex
@@ -133,7 +165,7 @@ def _responses(survey, school, rng, today):
         })
         has_send = rng.random() < school.send_pct / 100
         for question in questions:
-            value = _answer(question, school, rng, drift, has_send, years)
+            value = _answer(question, school, rng, drift, has_send)
             if value is not None:
                 answers.append({
                     "response_id": response_id, "survey_id": survey.id, "school_id": school.id,
@@ -142,13 +174,14 @@ def _responses(survey, school, rng, today):
     if responses:
         db.session.execute(sa.insert(Response), responses)
         db.session.execute(sa.insert(Answer), answers)
+    return count
 
 
-def _answer(question, school, rng, drift, has_send, years):
+def _answer(question, school, rng, drift, has_send):
     if question.type == "text":
         return None
-    if question.context == "year_group":
-        return years.index(rng.choice(years)) + 1 if question.options else None
+    if question.type in ("single", "multiple") and question.context != "send":
+        return rng.randint(1, len(question.options)) if question.options else None
     if question.context == "send":
         return 1 if has_send else 0
     if question.condition and not (question.condition["question"] == "has_send" and has_send):
@@ -158,6 +191,10 @@ def _answer(question, school, rng, drift, has_send, years):
     quality = school._quality.get(question.priority_key, 0) + 0.4 * drift
     if question.type == "yes_no":
         return 1 if rng.random() < 0.82 + quality / 6 else 0
+    if question.type == "faces3":
+        return min(3, max(1, round(rng.gauss(2.5 + quality, 0.6))))
+    if question.type == "scale010":
+        return min(10, max(0, round(rng.gauss(7.5 + 2 * quality, 1.8))))
     if question.dont_know and rng.random() < 0.06:
         return DONT_KNOW
     mood = rng.gauss(3.9 + quality, 0.9)
@@ -168,7 +205,7 @@ def _answer(question, school, rng, drift, has_send, years):
 @with_appcontext
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic trust.")
 def demo_data_command(seed):
-    """Load the demo trust (12 schools, 3 hubs, a year of parent surveys) into an empty database."""
+    """Load the demo trust (12 schools, 3 hubs, a year of parent surveys, staff and pupil surveys open) into an empty database."""
     if db.session.scalar(sa.select(Trust.id).limit(1)) is not None:
         click.echo("The database already has a trust; demo data was not loaded.")
     else:
@@ -176,5 +213,6 @@ def demo_data_command(seed):
         click.echo("Loaded the demo trust: Oak Valley Learning Trust, 12 schools in 3 hubs.")
     click.echo(f"Sign in at /sign-in with password {DEMO_PASSWORD!r} as:")
     for email, who in (("cio", "CIO"), ("admin", "trust admin"), ("head1", "headteacher of Ashby Road Primary School"),
+                       ("teacher1", "teacher at Ashby Road, with a class session open"),
                        ("wellbeing", "wellbeing committee (trust-wide)")):
         click.echo(f"  {email}@{DEMO_DOMAIN}  ({who})")

@@ -84,3 +84,9 @@ def make_response(survey, school, answers, submitted_on=None):
 
 def link_of(survey, school):
     return next(s.link_code for s in survey.schools if s.school_id == school.id)
+
+
+def builtin_instrument(key):
+    """A built-in instrument (parent, staff, pupil_ks1, pupil_ks2), installed if need be."""
+    install_builtin_instruments()
+    return db.session.scalar(sa.select(Instrument).where(Instrument.key == key))

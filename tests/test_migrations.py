@@ -7,7 +7,8 @@ from app.extensions import db
 from tests.conftest import make_app
 
 TABLES = {"trust", "hub", "school", "priority", "user", "role_assignment", "instrument",
-          "question", "survey", "survey_school", "response", "answer"}
+          "question", "survey", "survey_school", "response", "answer",
+          "invitation_token", "class_session", "partial_response"}
 
 
 def test_migrations_run_down_to_nothing_and_up_again(database_url):

@@ -5,10 +5,11 @@ from app.models.users import ROLES, RoleAssignment, User
 from app.models.instruments import AUDIENCES, QUESTION_TYPES, Instrument, Question
 from app.models.surveys import Survey, SurveySchool
 from app.models.responses import Answer, Response
+from app.models.collection import ClassSession, InvitationToken, PartialResponse
 from app.models.audit import AuditEvent
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
-    "Answer", "AuditEvent", "Hub", "Instrument", "Priority", "Question", "Response",
-    "RoleAssignment", "School", "Survey", "SurveySchool", "Trust", "User",
+    "Answer", "AuditEvent", "ClassSession", "Hub", "Instrument", "InvitationToken",
+    "PartialResponse", "Priority", "Question", "Response", "RoleAssignment", "School", "Survey", "SurveySchool", "Trust", "User",
 ]

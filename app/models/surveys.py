@@ -10,8 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.clock import utcnow
 
-ACCESS_MODES = {"open_link": "Open link per school (one response per device)"}
-ANONYMITY = {"anonymous": "Anonymous"}
+ACCESS_MODES = {
+    "open_link": "Open link per school, one response per device",
+    "tokens": "Single-use invitations, one per person",
+    "class_session": "Pupils in class, with a join code a teacher shows on the board",
+}
+ANONYMITY = {
+    "anonymous": "Anonymous",
+    "confidential": "Confidential",
+    "named": "Named",
+}
+# Looser settings come later: a survey may move left along this list, never right.
+ANONYMITY_ORDER = ["anonymous", "confidential", "named"]
 
 
 def new_link_code():

@@ -6,10 +6,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput, GovTextInput,
 )
 from wtforms import (
-    DateField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
+    DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
     SubmitField, TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 MAX_TEXT_ANSWER = 2000
 
@@ -87,11 +87,70 @@ class SurveyForm(FlaskForm):
         description="Parents can answer until the end of this day.",
         validators=[InputRequired("Enter the date the survey closes")],
     )
+    access_mode = Answer(
+        "How people answer", widget=GovRadioInput(), choices=[
+            ("open_link", "Open link for each school, for example in the newsletter"),
+            ("tokens", "Single-use invitations, printed as letters or sent as links"),
+            ("class_session", "Pupils in class: a teacher shows a join code on the board"),
+        ], default="open_link",
+        validators=[InputRequired("Choose how people answer")],
+    )
+    anonymity = Answer(
+        "Anonymity", widget=GovRadioInput(), choices=[
+            ("anonymous", "Anonymous: nobody, not even the trust, can tell who answered"),
+            ("confidential", "Confidential: answers are only reported for groups, never for one person"),
+            ("named", "Named: people may choose to give their name"),
+        ], default="anonymous",
+        description="Once anyone has answered, this can be made stricter but never looser.",
+        validators=[InputRequired("Choose how anonymous the survey is")],
+    )
     submit = SubmitField("Create survey", widget=GovSubmitInput())
 
     def validate_closes_on(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
             raise ValidationError("The closing date must be on or after the opening date")
+
+
+class AnonymityForm(FlaskForm):
+    anonymity = SurveyForm.anonymity
+    submit = SubmitField("Change anonymity", widget=GovSubmitInput())
+
+
+class InvitationsForm(FlaskForm):
+    count = IntegerField(
+        "Number of invitations", widget=GovTextInput(),
+        validators=[InputRequired("Enter how many invitations to make"),
+                    NumberRange(1, 1000, "Enter a number from 1 to 1000")],
+    )
+    format = Answer(
+        "Download as", widget=GovRadioInput(), default="pdf", choices=[
+            ("pdf", "Letters to print, each with its own link and QR code (PDF)"),
+            ("csv", "A spreadsheet of links to send by email or text (CSV)"),
+        ], validators=[InputRequired("Choose a format")],
+    )
+    submit = SubmitField("Make and download invitations", widget=GovSubmitInput())
+
+
+class ClassSessionForm(FlaskForm):
+    group_name = StringField(
+        "Class or year group", widget=GovTextInput(),
+        description="For example, Year 4 Oak. Pupils do not see this.",
+        validators=[InputRequired("Enter the class or year group"), Length(max=60)],
+    )
+    minutes = Answer(
+        "How long", coerce=int, widget=GovRadioInput(), default=45,
+        choices=[(30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"), (90, "1 hour 30 minutes")],
+        validators=[InputRequired("Choose how long the session lasts")],
+    )
+    submit = SubmitField("Start the session", widget=GovSubmitInput())
+
+
+class JoinForm(FlaskForm):
+    code = StringField(
+        "Type the code from the board", widget=GovTextInput(),
+        validators=[InputRequired("Type the code from the board"), Length(max=20)],
+    )
+    submit = SubmitField("Start", widget=GovSubmitInput())
 
 
 class RespondentForm(FlaskForm):
@@ -179,3 +238,13 @@ def answers_from_form_unchecked(form, instrument):
         elif isinstance(data, list):
             answers[question.key] = data
     return answers
+
+
+def sections_of(instrument):
+    """[(section title, [questions])] in the instrument's order."""
+    sections = []
+    for question in instrument.questions:
+        if not sections or sections[-1][0] != question.section:
+            sections.append((question.section, []))
+        sections[-1][1].append(question)
+    return sections

@@ -5,16 +5,16 @@ import sqlalchemy as sa
 from app.auth.scope import visible_schools_query
 from app.extensions import db
 from app.models import Answer, Instrument, Response, School, Survey, SurveySchool
+from app.models.collection import digest
+from app.models.instruments import AUDIENCES
+from app.models.surveys import ACCESS_MODES, ANONYMITY
 from app.services import Conflict, NotFound, ServiceError, commit
+from app.surveys.collection import (
+    SurveyNotOpen, TokenUsed, check_open, count_completion, drop_partials, spend_token,
+    token_by_value,
+)
 
-
-class SurveyNotOpen(ServiceError):
-    """The survey is closed or has not opened yet."""
-
-    def __init__(self, survey, status):
-        super().__init__(f"This survey is {status}.")
-        self.survey = survey
-        self.status = status
+__all__ = ["SurveyNotOpen", "TokenUsed", "check_open"]
 
 
 def published_instruments():
@@ -24,11 +24,19 @@ def published_instruments():
     ).all()
 
 
-def create_survey(user, title, instrument_id, school_ids, opens_on, closes_on):
+def create_survey(user, title, instrument_id, school_ids, opens_on, closes_on,
+                  access_mode="open_link", anonymity="anonymous"):
     """Schedule a survey of a published instrument for schools the user may run surveys in."""
     instrument = db.session.get(Instrument, instrument_id)
     if instrument is None or instrument.status != "published":
         raise ServiceError("Choose a published questionnaire.")
+    if access_mode not in ACCESS_MODES or anonymity not in ANONYMITY:
+        raise ServiceError("Choose how people answer and how anonymous the survey is.")
+    if access_mode == "class_session" and not instrument.audience.startswith("pupil"):
+        raise ServiceError(
+            f"Class sessions are for pupil questionnaires; {AUDIENCES[instrument.audience].lower()} "
+            "answer by open link or invitation."
+        )
     if closes_on < opens_on:
         raise ServiceError("The closing date must be on or after the opening date.")
     allowed = db.session.scalars(
@@ -38,7 +46,7 @@ def create_survey(user, title, instrument_id, school_ids, opens_on, closes_on):
         raise ServiceError("Choose schools from the list.")
     survey = Survey(
         title=title.strip(), instrument=instrument, opens_on=opens_on, closes_on=closes_on,
-        created_by_id=user.id,
+        created_by_id=user.id, access_mode=access_mode, anonymity=anonymity,
     )
     survey.schools = [SurveySchool(school=school) for school in allowed]
     db.session.add(survey)
@@ -67,21 +75,22 @@ def survey_school_by_code(link_code):
     return survey_school
 
 
-def check_open(survey, today):
-    status = survey.status(today)
-    if status != "open":
-        raise SurveyNotOpen(survey, status)
-
-
 def find_response(submission_key):
-    return db.session.scalar(sa.select(Response).where(Response.idempotency_key == submission_key))
+    # Only a hash of the page's key is kept, so the key in a saved page or an autosaved
+    # partial cannot be matched to the response in a copy of the database.
+    return db.session.scalar(
+        sa.select(Response).where(Response.idempotency_key == digest("response", submission_key))
+    )
 
 
-def submit_response(survey_school, answers, submission_key, today):
+def submit_response(survey_school, answers, submission_key, today, token=None, class_session=None):
     """Store one complete response; a repeat of the same submission key stores nothing new.
 
     answers: {question key: [codes]} or {question key: "free text"}.
     Only the date of submission is kept, never the time, the IP address or who answered.
+    token: the invitation (as given in the link), spent in the same transaction and never
+    linked to the response.
+    class_session: its completion count goes up by one in the same transaction.
     """
     survey = survey_school.survey
     existing = find_response(submission_key)
@@ -90,9 +99,22 @@ def submit_response(survey_school, answers, submission_key, today):
             raise Conflict("This form was already used for another survey. Reload the page.")
         return existing
     check_open(survey, today)
+    if token is not None:
+        try:
+            spend_token(token_by_value(token))
+        except TokenUsed:
+            # A double click already spent it on this very submission: that one is the response.
+            db.session.rollback()
+            stored = find_response(submission_key)
+            if stored is None:
+                raise
+            return stored
+    if class_session is not None:
+        count_completion(class_session)
+    drop_partials(survey_school, submission_key, token)
     response = Response(
         survey_id=survey.id, school_id=survey_school.school_id, submitted_on=today,
-        idempotency_key=submission_key, status="complete",
+        idempotency_key=digest("response", submission_key), status="complete",
     )
     for key, value in answers.items():
         base = dict(survey_id=survey.id, school_id=survey_school.school_id, question_key=key)

@@ -54,6 +54,7 @@ def survey_form(trust, **changes):
         "school_ids": [str(trust["first"]), str(trust["second"])],
         "opens_on": [str(today.day), str(today.month), str(today.year)],
         "closes_on": ["1", "7", str(today.year + 1)],
+        "access_mode": "open_link", "anonymity": "anonymous",
     }
     data.update(changes)
     return data

@@ -15,3 +15,6 @@ function updateConditions() {
 
 document.addEventListener("change", updateConditions);
 updateConditions();
+
+import "./answers.js";
+import "./pupils.js";
