@@ -84,3 +84,15 @@ def make_response(survey, school, answers, submitted_on=None):
 
 def link_of(survey, school):
     return next(s.link_code for s in survey.schools if s.school_id == school.id)
+
+
+def make_draft(key="club_survey", name="After-school club survey", audience="parent", questions=()):
+    """A draft instrument with questions given as dicts of Question fields."""
+    from app.models import Question
+
+    instrument = Instrument(key=key, version=1, name=name, audience=audience, status="draft")
+    for position, fields in enumerate(questions, start=1):
+        instrument.questions.append(Question(position=position, **fields))
+    db.session.add(instrument)
+    db.session.flush()
+    return instrument
