@@ -120,15 +120,20 @@ def _check_details(name, audience, description, attribution):
     return name
 
 
-def _check_new_key(key):
+def _key_format(key, missing):
     key = (key or "").strip()
     if not key:
-        raise Problem("Enter a key", "key")
+        raise Problem(missing, "key")
     if len(key) > MAX_KEY or not KEY_PATTERN.match(key):
         raise Problem(
             f"The key must start with a lower-case letter and use only a-z, 0-9 and _ "
             f"({MAX_KEY} characters at most)", "key",
         )
+    return key
+
+
+def _check_new_key(key):
+    key = _key_format(key, "Enter a key")
     if db.session.scalar(sa.select(Instrument.id).where(Instrument.key == key).limit(1)):
         raise Problem(f"An instrument with the key ‘{key}’ already exists: choose another key", "key")
     return key
@@ -304,14 +309,7 @@ def clean_question(instrument, data, question):
 
 
 def _clean_key(instrument, key, question):
-    key = (key or "").strip()
-    if not key:
-        raise Problem("Enter a key for the question", "key")
-    if len(key) > MAX_KEY or not KEY_PATTERN.match(key):
-        raise Problem(
-            f"The key must start with a lower-case letter and use only a-z, 0-9 and _ "
-            f"({MAX_KEY} characters at most)", "key",
-        )
+    key = _key_format(key, "Enter a key for the question")
     if any(q.key == key and q is not question for q in instrument.questions):
         raise Problem(f"A question with the key ‘{key}’ is already in this instrument", "key")
     if question.key and key != question.key:
