@@ -245,3 +245,18 @@ def test_priorities_are_added_renamed_and_reordered_with_stable_keys(ctx):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Priority)) == 7
     with pytest.raises(Problem, match="Enter the priority"):
         authoring.rename_priority(ctx, "wellbeing", "  ")
+
+
+def test_a_retired_version_is_kept_but_no_longer_offered_for_surveys(ctx):
+    from app.surveys.services import published_instruments
+
+    instrument = draft_with(ctx, question("a"))
+    with pytest.raises(Conflict, match="Only a published instrument"):
+        authoring.retire(ctx, instrument)
+    authoring.publish(ctx, instrument)
+    assert instrument in published_instruments()
+    authoring.retire(ctx, instrument)
+    assert authoring.retire(ctx, instrument).status == "retired"  # a second press changes nothing
+    assert instrument not in published_instruments()
+    assert [q.key for q in db.session.get(Instrument, instrument.id).questions] == ["a"]
+    assert authoring.new_version(ctx, instrument).version == 2

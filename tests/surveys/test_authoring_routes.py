@@ -219,3 +219,23 @@ def test_names_typed_by_authors_are_escaped(client, auth, trust):
         text="<script>alert(1)</script>", key="xss"))
     page = client.get(f"/instruments/{trust['draft']}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"key": "parent"}, "already exists"),
+    ({"key": "Parent Survey"}, "lower-case letter"),
+    ({"name": ""}, "Enter a name for the instrument"),
+    ({"name": "n" * 201}, "200 characters"),
+    ({"audience": "governors"}, "Choose one of the answers given"),
+])
+def test_a_bad_new_instrument_is_refused_with_a_message_and_the_typing_kept(app, client, auth, trust, changes, message):
+    auth.sign_in("admin@trust.example")
+    data = {"name": "Breakfast club", "key": "breakfast", "audience": "parent",
+            "description": "Kept introduction", "attribution": ""}
+    data.update(changes)
+    response = client.post("/instruments/new", data=data)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in text and "Kept introduction" in text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Instrument)
+                                 .where(Instrument.key == "breakfast")) == 0
