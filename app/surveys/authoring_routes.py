@@ -223,6 +223,14 @@ def preview_instrument(instrument_id):
     )
 
 
+@bp.route("/instruments/<int:instrument_id>/preview/phone")
+@role_required(*READERS)
+def preview_instrument_on_phone(instrument_id):
+    """The preview in a phone-sized frame, for authors working on a computer."""
+    instrument = _instrument_or_404(instrument_id)
+    return render_template("instruments/preview_phone.html", instrument=instrument)
+
+
 @bp.route("/instruments/<int:instrument_id>/publish", methods=["GET", "POST"])
 @role_required(*AUTHORS)
 def publish_instrument(instrument_id):

@@ -131,3 +131,15 @@ def test_priorities_and_a_clone_pages_are_accessible(live_server, phone):
     phone.get_by_role("button", name="Preview as a respondent").click()
     assert "Preview of Parent and carer survey (copy)" in phone.locator(".sv-preview-bar").inner_text()
     assert_accessible(phone)
+
+
+def test_an_author_on_a_computer_previews_at_phone_size(live_server, desktop):
+    sign_in(desktop, live_server.url)
+    with live_server.app.app_context():
+        clubs = db.session.scalar(sa.select(Instrument.id).where(Instrument.key == "clubs"))
+    desktop.goto(f"{live_server.url}/instruments/{clubs}")
+    desktop.get_by_role("link", name="Preview on a phone-sized screen").click()
+    frame = desktop.frame_locator("iframe.sv-phone-frame")
+    assert "Nothing you enter is saved" in frame.locator(".sv-preview-bar").inner_text()
+    assert frame.locator("body").evaluate("() => window.innerWidth") == 390
+    assert_accessible(desktop)

@@ -239,3 +239,9 @@ def test_a_bad_new_instrument_is_refused_with_a_message_and_the_typing_kept(app,
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Instrument)
                                  .where(Instrument.key == "breakfast")) == 0
+
+
+def test_the_phone_preview_frames_the_respondent_page(client, auth, trust):
+    auth.sign_in("head@first.example")
+    text = client.get(f"/instruments/{trust['draft']}/preview/phone").get_data(as_text=True)
+    assert f'src="/instruments/{trust["draft"]}/preview"' in text and "Phone preview" in text
