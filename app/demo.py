@@ -15,7 +15,7 @@ from app.models import (
     Trust, User,
 )
 from app.models.collection import digest
-from app.models.instruments import DONT_KNOW, Instrument
+from app.models.instruments import DONT_KNOW, Instrument, Question
 from app.models.surveys import SurveySchool
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
 from app.surveys.library import install_builtin_instruments
@@ -49,6 +49,7 @@ def build_demo_trust(seed=2026, today=None):
         db.session.add(Priority(trust=trust, key=key, name=name, position=position))
     schools = _schools(trust, rng)
     install_builtin_instruments()
+    _draft_instrument()
     _users(trust, schools)
     parent = db.session.scalar(sa.select(Instrument).where(Instrument.key == "parent"))
     for title, opens, closes in _survey_windows(today):
@@ -100,6 +101,26 @@ def _users(trust, schools):
         add(f"head{index}", f"Head of {school.name}", "head", school)
         add(f"governor{index}", f"Governor of {school.name}", "governor", school)
         add(f"teacher{index}", f"Teacher at {school.name}", "teacher", school)
+
+
+def _draft_instrument():
+    """A trust-written draft, so the library shows authoring in progress."""
+    draft = Instrument(
+        key="clubs", version=1, name="Breakfast and after-school club survey", audience="parent",
+        status="draft", description="Tell us about the school's breakfast and after-school clubs.",
+    )
+    draft.questions = [
+        Question(position=1, section="Clubs", key="uses_clubs", type="yes_no",
+                 text="Does your child go to a breakfast or after-school club at school?",
+                 translations={"cy": "Ydy'ch plentyn yn mynd i glwb brecwast neu glwb ar ôl ysgol?"}),
+        Question(position=2, section="Clubs", key="clubs_enjoy", type="agree5", dont_know=True,
+                 priority_key="wellbeing", text="My child enjoys the clubs.",
+                 condition={"question": "uses_clubs", "values": [1]}),
+        Question(position=3, section="Clubs", key="clubs_days", type="multiple",
+                 text="Which days would you use a club?", options=["Monday", "Tuesday", "Wednesday",
+                                                                    "Thursday", "Friday"]),
+    ]
+    db.session.add(draft)
 
 
 def _survey_windows(today):

@@ -90,3 +90,15 @@ def builtin_instrument(key):
     """A built-in instrument (parent, staff, pupil_ks1, pupil_ks2), installed if need be."""
     install_builtin_instruments()
     return db.session.scalar(sa.select(Instrument).where(Instrument.key == key))
+
+
+def make_draft(key="club_survey", name="After-school club survey", audience="parent", questions=()):
+    """A draft instrument with questions given as dicts of Question fields."""
+    from app.models import Question
+
+    instrument = Instrument(key=key, version=1, name=name, audience=audience, status="draft")
+    for position, fields in enumerate(questions, start=1):
+        instrument.questions.append(Question(position=position, **fields))
+    db.session.add(instrument)
+    db.session.flush()
+    return instrument

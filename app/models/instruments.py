@@ -35,10 +35,16 @@ class Instrument(db.Model):
     description: Mapped[Optional[str]] = mapped_column(sa.Text)
     attribution: Mapped[Optional[str]] = mapped_column(sa.Text)
     published_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    # Why this version differs from the one before, shown beside its changed wordings.
+    change_note: Mapped[Optional[str]] = mapped_column(sa.Text)
 
     questions: Mapped[list["Question"]] = relationship(
         back_populates="instrument", order_by="Question.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_editable(self):
+        return self.status == "draft"
 
     @property
     def label(self):
@@ -71,6 +77,10 @@ class Question(db.Model):
     hint: Mapped[Optional[str]] = mapped_column(sa.Text)
     read_aloud: Mapped[Optional[str]] = mapped_column(sa.Text)
     condition: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    # Question text in other languages, e.g. {"cy": "...", "pl": "..."}.
+    translations: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    # The wording in the previous published version, when this version changed it.
+    previous_text: Mapped[Optional[str]] = mapped_column(sa.Text)
 
     instrument: Mapped[Instrument] = relationship(back_populates="questions")
 
