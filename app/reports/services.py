@@ -8,15 +8,17 @@ import math
 
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 
 from app.analysis import benchmarks, charts, trends
 from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
 from app.analysis.suppression import suppress_complementary, suppress_small_cells
 from app.extensions import db
-from app.models import Instrument, Priority, School, Survey, SurveySchool
+from app.models import Answer, Instrument, Priority, School, Survey, SurveySchool
 from app.models.instruments import AGREE5_LABELS
 from app.reports import queries
 
+CACHE_SIZE = 64
 TRUST = "All"  # the trust total row's school_id, as app.analysis.suppression expects
 #: Context questions whose answers can split results, with the codes worth showing as groups.
 GAP_CONTEXTS = {"send": "SEND", "year_group": "Year group", "role_group": "Role group"}
@@ -64,6 +66,29 @@ def priority_table(surveys):
 
 
 def _priority_table(survey):
+    return _cached("priority_table", survey, _compute_priority_table, survey)
+
+
+def _cached(name, survey, compute, *args):
+    """A result cached per app while the survey's answers and the threshold stay the same.
+
+    Every page works the whole survey out (the suppression pattern depends on all schools), and
+    one page asks for several surveys, so without this a head's page repeats the same sums.
+    Callers must not change what they get back.
+    """
+    answers = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Answer.id)).where(Answer.survey_id == survey.id)
+    ).one()
+    key = (name, survey.id, _threshold(survey), *[getattr(a, "id", a) for a in args[1:]], *answers)
+    cache = current_app.extensions.setdefault("sv_results_cache", {})
+    if key not in cache:
+        if len(cache) >= CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = compute(*args)
+    return cache[key]
+
+
+def _compute_priority_table(survey):
     counts = queries.answer_counts([survey.id])
     if counts.empty:
         return pd.DataFrame()
@@ -91,6 +116,10 @@ def _priority_rows(counts, questions, respondents, by):
 
 def question_table(survey):
     """Per school (and the trust total) x question of one survey, suppressed together."""
+    return _cached("question_table", survey, _compute_question_table, survey)
+
+
+def _compute_question_table(survey):
     counts = queries.answer_counts([survey.id])
     questions = queries.questions_frame(survey.instrument)
     if counts.empty:
@@ -218,6 +247,10 @@ def school_gaps(survey, school):
     Subgroups are suppressed beside their school total (and the total keeps the trust-wide
     pattern), then each shown group is compared with everyone else at the school.
     """
+    return _cached("school_gaps", survey, _compute_school_gaps, survey, school)
+
+
+def _compute_school_gaps(survey, school):
     questions = survey.instrument.questions
     context_questions = [q for q in questions if q.context in GAP_CONTEXTS]
     if not context_questions:
@@ -399,7 +432,9 @@ def trend_png(trend_rows, priority_list):
     figure = charts.new_figure(width=8, height=2.6 * rows)
     for position, priority in enumerate(shown, start=1):
         ax = figure.add_subplot(rows, columns, position)
-        charts.plot_trend(trend_frame(trend_rows[priority.key]), ax, label_col="label")
+        frame = trend_frame(trend_rows[priority.key])
+        frame["label"] = frame["label"].str.replace(" ", "\n")  # "Autumn\n2025" fits a panel
+        charts.plot_trend(frame, ax, label_col="label")
         ax.set_title(priority.name, fontsize=10)
     if not shown:
         figure.text(0.5, 0.5, "No results yet", ha="center")
