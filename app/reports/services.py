@@ -287,10 +287,27 @@ def _compute_school_gaps(survey, school):
             gap = benchmarks.gaps(both, "context", code, by=("survey_id", "school_id", "priority"),
                                   min_group_size=threshold, n_col="answers",
                                   positive_col="positive")
+            people = _people(both, code)
             for row in gap.to_dict("records"):
-                results.append({**_clean(row), "context": GAP_CONTEXTS[question.context],
-                                "label": label})
+                row = _clean(row)
+                if not row["suppressed"]:
+                    # Percentages pool answers; n says how many people, as everywhere else.
+                    row["group_n"], row["versus_n"] = people[row["priority"]]
+                results.append({**row, "context": GAP_CONTEXTS[question.context], "label": label})
     return results
+
+
+def _people(table, code):
+    """{priority: (people in the group, people in the rest)} from shown respondent counts."""
+    result = {}
+    for priority, rows in table.groupby("priority"):
+        total = rows.loc[rows["context"].isin([TRUST]), "n"]
+        group = rows.loc[rows["context"].isin([code]), "n"]
+        if len(total) and len(group) and pd.notna(total.iloc[0]) and pd.notna(group.iloc[0]):
+            result[priority] = (int(group.iloc[0]), int(total.iloc[0]) - int(group.iloc[0]))
+        else:
+            result[priority] = (None, None)
+    return result
 
 
 def _context_labels(question):

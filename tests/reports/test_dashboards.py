@@ -120,7 +120,7 @@ def test_the_send_gap_is_shown_and_small_year_groups_are_withheld_with_their_com
     auth.sign_in("head@alpha.example")
     html = page(client, f"/schools/{trust['alpha']}?survey_id={trust['current']}")
     gap = cell(html, "data-gap", "SEND|Yes|wellbeing")
-    assert "-20 points" in gap and "80% (n 10) against 100% (n 10)" in gap
+    assert "-20 points" in gap and "80% (n 10) against 100% (n 10)" in gap  # n = people
     # Year 1 has 8 parents, so Reception (12) goes too: otherwise Year 1 = school - Reception.
     assert 'data-gap="Year group|' not in html
 
