@@ -1,4 +1,4 @@
-"""`python -m bench`: run every bench/bench_*.py in turn, each in its own process, and print its output."""
+"""`python -m bench`: run every bench/bench_*.py in turn, each in its own process."""
 
 import subprocess
 import sys

@@ -96,7 +96,8 @@ def build_sqlite(path, answers):
         connection.executemany(
             "INSERT INTO answer (response_id, survey_id, school_id, question_key, value) "
             "VALUES (?, ?, ?, ?, ?)",
-            ((str(r), s, sc, q, v) for r, s, sc, q, v in answers.itertuples(index=False, name=None)))
+            ((str(response), survey, school, question, value) for response, survey, school,
+             question, value in answers.itertuples(index=False, name=None)))
         for _, sql in indexes:
             connection.execute(sql)
         connection.execute("ANALYZE")

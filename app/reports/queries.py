@@ -5,7 +5,7 @@ The heavy lifting is one GROUP BY per table, so trust-wide results never load ro
 
 import pandas as pd
 import sqlalchemy as sa
-import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased)
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Question, Response, Survey
@@ -65,7 +65,7 @@ def context_answer_counts(survey_ids, context_key, school_ids=None):
     answer keep a missing ``context`` value, so the breakdown always adds up to the total.
     Columns: survey_id, school_id, context, question_key, value, n.
     """
-    context = sa.orm.aliased(Answer)
+    context = aliased(Answer)
     query = (
         sa.select(Answer.survey_id, Answer.school_id, context.value.label("context"),
                   Answer.question_key, Answer.value, sa.func.count().label("n"))
@@ -83,7 +83,7 @@ def context_answer_counts(survey_ids, context_key, school_ids=None):
 
 def context_priority_respondents(survey_ids, context_key, school_ids=None):
     """As :func:`priority_respondents`, broken down by one context answer."""
-    context = sa.orm.aliased(Answer)
+    context = aliased(Answer)
     query = (
         sa.select(Answer.survey_id, Answer.school_id, context.value.label("context"),
                   Question.priority_key,

@@ -31,13 +31,14 @@ def trust_results():
     survey = _chosen_survey(surveys)
     priority_list = services.priorities(schools[0].trust_id)
     dashboard = services.trust_dashboard(survey, schools) if survey else None
-    values = None
+    description = None
     if dashboard:
         values, hidden = services.heatmap_frames(dashboard["results"], schools, priority_list)
-        values = charts.describe_heatmap(values, hidden)
+        description = charts.describe_heatmap(values, hidden)
     return render_template(
         "reports/trust.html", schools=schools, surveys=surveys, survey=survey, hubs=hubs, hub=hub,
-        dashboard=dashboard, priorities=priority_list, description=values, today=clock.today(),
+        dashboard=dashboard, priorities=priority_list, description=description,
+        today=clock.today(),
     )
 
 
@@ -101,7 +102,8 @@ def school_trend_chart(school_id):
 def wellbeing():
     school, schools = _wellbeing_scope()
     keys = services.instrument_keys([s.id for s in schools])
-    key = request.args.get("instrument") or ("staff" if "staff" in keys else keys[0] if keys else None)
+    default = "staff" if "staff" in keys else keys[0] if keys else None
+    key = request.args.get("instrument") or default
     if keys and key not in keys:
         abort(404)
     priority_list = services.priorities(schools[0].trust_id)

@@ -180,7 +180,10 @@ def earlier_surveys(survey, school, today=None):
 
 
 def school_trend(survey, school):
-    """Per priority: this survey's result against the previous shown one ("up" only if intervals say so)."""
+    """Per priority: this survey's result against the previous shown one.
+
+    "up" or "down" only where the two 95% intervals do not overlap, else "no clear change".
+    """
     surveys = earlier_surveys(survey, school)
     series = trend_series(surveys, school.id)
     if series.empty:
@@ -400,11 +403,6 @@ def hse_scores(surveys, school):
             rows.append({**_clean(row), "domain": HSE_DOMAINS.get(row["scale"], row["scale"]),
                          "label": term_label(survey.opens_on)})
     return rows
-
-
-def describe(kind, *args):
-    """Text alternatives for the charts, in the words the chart functions use."""
-    return getattr(charts, f"describe_{kind}")(*args)
 
 
 def _threshold(survey):

@@ -1,4 +1,4 @@
-"""The head's dashboard, the trust heatmap page and the wellbeing view in a real browser, with axe."""
+"""The head's dashboard, trust heatmap and wellbeing pages in a real browser, with axe."""
 
 import pytest
 

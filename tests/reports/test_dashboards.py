@@ -149,7 +149,6 @@ def test_every_chart_route_returns_a_png_for_someone_allowed(client, auth, trust
 
 
 def test_withheld_results_never_reach_the_page_or_the_chart(app, client, auth, trust):
-    from tests.builders import make_response as add
     from app.models import School, Survey
 
     auth.sign_in("head@echo.example")
@@ -160,7 +159,7 @@ def test_withheld_results_never_reach_the_page_or_the_chart(app, client, auth, t
     # Different withheld answers draw exactly the same picture: nothing of them is in it.
     with app.app_context():
         survey = db.session.get(Survey, trust["current"])
-        add(survey, db.session.get(School, trust["echo"]), {"happy": 5, "safe": 5})
+        make_response(survey, db.session.get(School, trust["echo"]), {"happy": 5, "safe": 5})
         db.session.commit()
     after = client.get(f"/schools/{trust['echo']}/likert.png").data
     assert after == before
