@@ -1,4 +1,4 @@
-"""`flask demo-data`: a realistic, seeded, synthetic trust with a year of parent survey results."""
+"""`flask demo-data`: a realistic, seeded, synthetic trust with a year of parent and staff survey results."""
 
 import random
 import uuid
@@ -54,6 +54,16 @@ def build_demo_trust(seed=2026, today=None):
     parent = db.session.scalar(sa.select(Instrument).where(Instrument.key == "parent"))
     for title, opens, closes in _survey_windows(today):
         survey = Survey(title=title, instrument=parent, opens_on=opens, closes_on=closes)
+        survey.schools = [SurveySchool(school=school) for school in schools]
+        db.session.add(survey)
+        db.session.flush()
+        for school in schools:
+            _responses(survey, school, rng, today)
+    staff = db.session.scalar(sa.select(Instrument).where(Instrument.key == "staff"))
+    for months_ago in (10, 3):
+        opens = today - timedelta(days=30 * months_ago)
+        survey = Survey(title=f"Staff wellbeing survey, {_term(opens)}", instrument=staff,
+                        opens_on=opens, closes_on=opens + timedelta(days=14))
         survey.schools = [SurveySchool(school=school) for school in schools]
         db.session.add(survey)
         db.session.flush()
@@ -170,9 +180,12 @@ def _responses(survey, school, rng, today, rate=None):
     window_end = min(survey.closes_on, today)
     days = (window_end - survey.opens_on).days + 1
     full_window = (survey.closes_on - survey.opens_on).days + 1
-    rate = (rate or rng.uniform(0.15, 0.45)) * min(1, days / full_window)
+    staff = survey.instrument.audience == "staff"
+    if rate is None:
+        rate = rng.uniform(0.55, 0.9) if staff else rng.uniform(0.2, 0.5)
+    rate *= min(1, days / full_window)
     count = round(school.eligible(survey.instrument.audience) * rate)
-    if school.name.startswith("Little Hadley"):
+    if school.name.startswith("Little Hadley") and survey.instrument.audience == "parent":
         count = rng.randint(4, 9)  # a small school under the parent threshold of 10
     drift = (survey.opens_on - today).days / 365  # schools improve a little over the year
     questions = [q for q in survey.instrument.questions]
@@ -205,11 +218,15 @@ def _answer(question, school, rng, drift, has_send):
         return rng.randint(1, len(question.options)) if question.options else None
     if question.context == "send":
         return 1 if has_send else 0
+    if question.context == "role_group":
+        return rng.choices(range(1, len(question.options) + 1), weights=[5, 4, 3, 1, 1][:len(question.options)])[0]
     if question.condition and not (question.condition["question"] == "has_send" and has_send):
         return None
     if rng.random() < 0.03:
         return None  # left blank
     quality = school._quality.get(question.priority_key, 0) + 0.4 * drift
+    if has_send and question.priority_key == "inclusion":
+        quality -= 0.5  # families of children with SEND are often less satisfied: a gap to see
     if question.type == "yes_no":
         return 1 if rng.random() < 0.82 + quality / 6 else 0
     if question.type == "faces3":
@@ -218,8 +235,9 @@ def _answer(question, school, rng, drift, has_send):
         return min(10, max(0, round(rng.gauss(7.5 + 2 * quality, 1.8))))
     if question.dont_know and rng.random() < 0.06:
         return DONT_KNOW
-    mood = rng.gauss(3.9 + quality, 0.9)
-    return min(5, max(1, round(mood)))
+    mood = min(5, max(1, round(rng.gauss(3.9 + quality, 0.9))))
+    # Reverse-scored statements ("I have unachievable deadlines"): agreeing is the bad answer.
+    return 6 - mood if question.reverse else mood
 
 
 @click.command("demo-data")

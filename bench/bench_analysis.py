@@ -1,9 +1,11 @@
 """Benchmark: trust-wide percent positive from SQLite GROUP BY + pandas against DuckDB.
 
-Builds a synthetic SQLite database of ~300k responses x 20 questions (about 5.7 million answer
-rows once blanks are dropped), then times, best of 3:
+Builds a synthetic SQLite database with the app's own schema (tables and indexes from the
+models) holding ~300k responses x 20 questions (about 5.7 million answer rows once blanks are
+dropped), then times, best of 3:
 
-(a) the app's way: a GROUP BY count query on SQLite, then app.analysis question_indicators;
+(a) the app's way: app.reports.queries.answer_counts (one GROUP BY on SQLite through
+    SQLAlchemy, as the pages run it), then app.analysis question_indicators;
 (b) DuckDB computing the same n / positive / percent positive per school x question directly
     (over the SQLite file through its sqlite extension when that can be loaded, otherwise over
     the same data loaded into DuckDB in-process).
@@ -29,12 +31,6 @@ from app.analysis.indicators import question_indicators  # noqa: E402
 QUESTIONS = 20
 SCHOOLS = 40
 POSITIVE = [4, 5]
-COUNTS_SQL = """
-    SELECT survey_id, school_id, question_key, value, COUNT(*) AS n
-    FROM answer
-    WHERE survey_id = 1
-    GROUP BY survey_id, school_id, question_key, value
-"""
 DUCKDB_SQL = """
     SELECT school_id, question_key,
            COUNT(*) FILTER (WHERE value <> {dont_know}) AS n,
@@ -73,21 +69,46 @@ def questions_frame():
     })
 
 
+def make_app(path):
+    """The real app on a SQLite file, its schema (with the answer counts index) from the models."""
+    from app import create_app
+    from app.extensions import db
+    from config import Config
+
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return app
+
+
 def build_sqlite(path, answers):
+    """Bulk-load answers with plain sqlite3 (no foreign key rows needed for a count).
+
+    The app's indexes are dropped during the load and made again after it, as a bulk import would.
+    """
     with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE answer (response_id INTEGER, survey_id INTEGER, "
-                           "school_id INTEGER, question_key TEXT, value INTEGER)")
-        connection.executemany("INSERT INTO answer VALUES (?, ?, ?, ?, ?)",
-                               answers.itertuples(index=False, name=None))
-        # The covering index the app's GROUP BY relies on.
-        connection.execute("CREATE INDEX answer_counts ON answer "
-                           "(survey_id, school_id, question_key, value)")
+        indexes = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'answer' "
+            "AND sql IS NOT NULL").fetchall()
+        for name, _ in indexes:
+            connection.execute(f'DROP INDEX "{name}"')
+        connection.executemany(
+            "INSERT INTO answer (response_id, survey_id, school_id, question_key, value) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ((str(response), survey, school, question, value) for response, survey, school,
+             question, value in answers.itertuples(index=False, name=None)))
+        for _, sql in indexes:
+            connection.execute(sql)
+        connection.execute("ANALYZE")
 
 
-def sqlite_then_pandas(path, questions):
-    with sqlite3.connect(path) as connection:
-        counts = pd.read_sql_query(COUNTS_SQL, connection)
-    return question_indicators(counts, questions, by=["school_id"])
+def sqlite_then_pandas(app, questions):
+    from app.reports.queries import answer_counts
+
+    with app.app_context():
+        counts = answer_counts([1])
+    return question_indicators(counts[counts["survey_id"] == 1], questions, by=["school_id"])
 
 
 def duckdb_source(answers, path):
@@ -129,17 +150,19 @@ def main(argv=None):
     questions = questions_frame()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite"
+        app = make_app(path)
         build_sqlite(path, answers)
         print(f"data: {args.responses:,} responses x {QUESTIONS} questions = {len(answers):,} "
               f"answer rows, {SCHOOLS} schools (built in {time.perf_counter() - started:.1f} s)")
 
-        sqlite_time, ours = best_of(args.runs, sqlite_then_pandas, path, questions)
+        sqlite_time, ours = best_of(args.runs, sqlite_then_pandas, app, questions)
         connection, source, label = duckdb_source(answers, path)
         duck_time, theirs = best_of(args.runs, lambda: connection.execute(
             DUCKDB_SQL.replace("{source}", source)).df())
         connection.close()
 
-    print(f"(a) SQLite GROUP BY + question_indicators: {sqlite_time:.3f} s (best of {args.runs})")
+    print(f"(a) app answer_counts on SQLite + question_indicators: {sqlite_time:.3f} s "
+          f"(best of {args.runs})")
     print(f"(b) {label}: {duck_time:.3f} s (best of {args.runs})")
     print(f"sqlite+pandas / duckdb = {sqlite_time / duck_time:.1f}x")
     check_same(ours, theirs)

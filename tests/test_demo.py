@@ -18,12 +18,13 @@ def _fingerprint():
     ).all()
 
 
-def test_demo_trust_has_twelve_schools_in_three_hubs_and_a_year_of_surveys(app):
+def test_demo_trust_has_twelve_schools_in_three_hubs_and_a_year_of_parent_and_staff_surveys(app):
     with app.app_context():
         build_demo_trust(seed=7)
         assert db.session.scalar(sa.select(sa.func.count(School.id))) == 12
         assert db.session.scalar(sa.select(sa.func.count(Hub.id))) == 3
-        assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 6
+        # 4 parent surveys, 2 past staff surveys, an open staff survey and an open KS2 survey.
+        assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 8
         assert db.session.scalar(sa.select(sa.func.count(Response.id))) > 1000
         cio = db.session.scalar(sa.select(User).where(User.email == f"cio@{DEMO_DOMAIN}"))
         assert cio.check_password(DEMO_PASSWORD)

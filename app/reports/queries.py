@@ -5,6 +5,7 @@ The heavy lifting is one GROUP BY per table, so trust-wide results never load ro
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Answer, Question, Response, Survey
@@ -54,6 +55,52 @@ def response_totals(survey_ids, school_ids=None):
     if school_ids is not None:
         query = query.where(Response.school_id.in_(school_ids))
     return _frame(query, ["survey_id", "school_id", "responses"])
+
+
+def context_answer_counts(survey_ids, context_key, school_ids=None):
+    """Answer counts broken down by one context answer (year group, SEND ...), still one GROUP BY.
+
+    The context is an ordinary answer (question key ``context_key``) of the same response, so a
+    self-join on response_id puts it beside every other answer.  Responses without a context
+    answer keep a missing ``context`` value, so the breakdown always adds up to the total.
+    Columns: survey_id, school_id, context, question_key, value, n.
+    """
+    context = aliased(Answer)
+    query = (
+        sa.select(Answer.survey_id, Answer.school_id, context.value.label("context"),
+                  Answer.question_key, Answer.value, sa.func.count().label("n"))
+        .outerjoin(context, sa.and_(context.response_id == Answer.response_id,
+                                    context.question_key == context_key))
+        .where(Answer.survey_id.in_(survey_ids), Answer.value.is_not(None),
+               Answer.question_key != context_key)
+        .group_by(Answer.survey_id, Answer.school_id, context.value, Answer.question_key,
+                  Answer.value)
+    )
+    if school_ids is not None:
+        query = query.where(Answer.school_id.in_(school_ids))
+    return _frame(query, ["survey_id", "school_id", "context", "question_key", "value", "n"])
+
+
+def context_priority_respondents(survey_ids, context_key, school_ids=None):
+    """As :func:`priority_respondents`, broken down by one context answer."""
+    context = aliased(Answer)
+    query = (
+        sa.select(Answer.survey_id, Answer.school_id, context.value.label("context"),
+                  Question.priority_key,
+                  sa.func.count(sa.distinct(Answer.response_id)).label("respondents"))
+        .join(Survey, Survey.id == Answer.survey_id)
+        .join(Question, sa.and_(Question.instrument_id == Survey.instrument_id,
+                                Question.key == Answer.question_key))
+        .outerjoin(context, sa.and_(context.response_id == Answer.response_id,
+                                    context.question_key == context_key))
+        .where(Answer.survey_id.in_(survey_ids), Answer.value.is_not(None),
+               Answer.value != DONT_KNOW, Question.priority_key.is_not(None),
+               Question.type != "text")
+        .group_by(Answer.survey_id, Answer.school_id, context.value, Question.priority_key)
+    )
+    if school_ids is not None:
+        query = query.where(Answer.school_id.in_(school_ids))
+    return _frame(query, ["survey_id", "school_id", "context", "priority", "respondents"])
 
 
 def questions_frame(instrument):

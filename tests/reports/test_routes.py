@@ -10,21 +10,27 @@ from tests.builders import make_response, make_school, make_survey, make_trust, 
 @pytest.fixture
 def results(app):
     """School A: 12 parents (9 happy, 3 not; safe: 8 agree, 2 disagree, 2 don't know).
-    School B: 9 parents, under the parent threshold of 10."""
+    School B: 9 parents, under the parent threshold of 10.
+    School C: 11 parents, all strongly agreeing (2 don't know on "safe", so 9 gave a view):
+    on wellbeing C is the smallest school beside B, so it is withheld too (otherwise
+    B = trust total - A - C); on behaviour and safety B and C are both small."""
     with app.app_context():
         trust = make_trust()
         a, b = make_school(trust, "Alpha Primary"), make_school(trust, "Beta Primary")
-        survey = make_survey([a, b])
+        c = make_school(trust, "Gamma Primary")
+        survey = make_survey([a, b, c])
         safe = [5] * 8 + [2] * 2 + [DONT_KNOW] * 2
         for index in range(12):
             make_response(survey, a, {"happy": 5 if index < 9 else 2, "safe": safe[index]})
         for _ in range(9):
             make_response(survey, b, {"happy": 5, "safe": 5})
+        for index in range(11):
+            make_response(survey, c, {"happy": 5, "safe": DONT_KNOW if index < 2 else 5})
         make_user("head@alpha.example", "head", a)
         make_user("head@beta.example", "head", b)
         make_user("cio@trust.example", "cio")
         db.session.commit()
-        return {"a": a.id, "b": b.id, "survey": survey.id}
+        return {"a": a.id, "b": b.id, "c": c.id, "survey": survey.id}
 
 
 def cell(html, priority):
