@@ -97,6 +97,7 @@ def configure_blueprints(app):
     from app.categorisation import bp as categorisation_bp
     from app.errors import bp as errors_bp
     from app.reports import bp as reports_bp
+    from app.schedule import bp as schedule_bp
     from app.surveys import bp as surveys_bp
 
     app.register_blueprint(errors_bp)
@@ -104,6 +105,7 @@ def configure_blueprints(app):
     app.register_blueprint(surveys_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(categorisation_bp)
+    app.register_blueprint(schedule_bp)
 
 
 def configure_cli(app):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from app import clock
-from app.categorisation.demo import build_demo_categorisation
+from app.categorisation.demo import build_demo_categorisation, build_demo_schedule
 from app.extensions import db
 from app.models import Answer, Hub, Priority, Response, RoleAssignment, School, Survey, Trust, User
 from app.models.instruments import DONT_KNOW, Instrument
@@ -57,6 +57,7 @@ def build_demo_trust(seed=2026, today=None):
             _responses(survey, school, rng, today)
     build_demo_categorisation(trust, rng, today)
     db.session.commit()
+    build_demo_schedule(trust, today)
     return trust
 
 

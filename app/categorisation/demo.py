@@ -68,3 +68,21 @@ def build_demo_categorisation(trust, rng, today):
         if suggested and behaviour:
             db.session.add(Decision(school_id=school.id, area_id=behaviour.id, category=suggested,
                                     suggested=suggested, decided_by_id=cio.id if cio else None, decided_at=now))
+
+
+def build_demo_schedule(trust, today):
+    """This academic year's schedule from the template, plus extra staff pulses at one school,
+    which breaks the survey-fatigue rule so the warning shows."""
+    from app.models.schedule import ScheduleEvent
+    from app.schedule.services import generate_year, week
+
+    year = today.year if today.month >= 8 else today.year - 1
+    generate_year(None, trust, year)
+    school = trust.schools[0]
+    for number in (2, 8):
+        opens = week(year, "spring", number)
+        db.session.add(ScheduleEvent(
+            trust_id=trust.id, school_id=school.id, academic_year=year, term="spring",
+            kind="survey_window", audience="staff", title="Staff wellbeing pulse",
+            starts_on=opens, ends_on=opens + timedelta(days=4)))
+    db.session.commit()
