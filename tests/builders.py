@@ -84,3 +84,13 @@ def make_response(survey, school, answers, submitted_on=None):
 
 def link_of(survey, school):
     return next(s.link_code for s in survey.schools if s.school_id == school.id)
+
+
+def make_measure(school, measure, value, as_of=None, source="Test data"):
+    from app.models.categorisation import SchoolMeasure
+
+    row = SchoolMeasure(school_id=school.id, measure=measure, value=value,
+                        as_of=as_of or date.today() - timedelta(days=10), source=source)
+    db.session.add(row)
+    db.session.flush()
+    return row
