@@ -155,7 +155,7 @@ def import_measures(user, trust, data):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [cell.strip().lower() for cell in next(reader, [])]
     except csv.Error:

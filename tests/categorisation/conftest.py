@@ -6,7 +6,21 @@ import pytest
 
 from app.categorisation import services
 from app.extensions import db
-from tests.builders import make_response, make_school, make_survey, make_trust, make_user
+from app.models import RoleAssignment, User
+from tests.builders import PASSWORD, make_response, make_school, make_survey, make_trust
+
+_HASH = []
+
+
+def quick_user(email, role, school=None, name="Test User"):
+    """A user like builders.make_user, hashing the password once per session (argon2 is slow)."""
+    if not _HASH:
+        _HASH.append(User(email="", name=""))
+        _HASH[0].set_password(PASSWORD)
+    user = User(email=email, name=name, password_hash=_HASH[0].password_hash)
+    user.roles.append(RoleAssignment(role=role, school=school))
+    db.session.add(user)
+    return user
 
 
 @pytest.fixture
@@ -17,10 +31,10 @@ def trust_setup(app):
         oak = make_school(trust, name="Oak Primary School", urn="100001")
         elm = make_school(trust, name="Elm Primary School", urn="100002")
         services.install_defaults(trust)
-        make_user("cio@example.org", "cio", name="Chris CIO")
-        make_user("admin@example.org", "trust_admin")
-        make_user("head@oak.example.org", "head", school=oak)
-        make_user("governor@elm.example.org", "governor", school=elm)
+        quick_user("cio@example.org", "cio", name="Chris CIO")
+        quick_user("admin@example.org", "trust_admin")
+        quick_user("head@oak.example.org", "head", school=oak)
+        quick_user("governor@elm.example.org", "governor", school=elm)
         survey = make_survey([oak, elm], opens_on=date.today() - timedelta(days=30),
                              closes_on=date.today() - timedelta(days=10), title="Parent survey, autumn")
         for index in range(12):
