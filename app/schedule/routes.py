@@ -50,6 +50,7 @@ def list_events():
         can_create_survey=current_user.has_role("trust_admin"), label=services.year_label,
         warnings=services.fatigue_warnings(trust, year) if can_edit else [],
         schools=visible_schools(current_user), audiences=AUDIENCES, today=clock.today(),
+        due=services.due_soon(trust.id, school_ids),
     )
 
 
