@@ -53,6 +53,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['trust_id'], ['trust.id'], name=op.f('fk_review_trust_id_trust')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review'))
     )
+    freeze_reviews()
     op.create_table('decision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -117,6 +118,7 @@ def upgrade():
 
 
 def downgrade():
+    thaw_reviews()
     with op.batch_alter_table('school_measure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_school_measure_school_id'))
 
@@ -132,3 +134,25 @@ def downgrade():
     op.drop_table('review')
     op.drop_table('rule_set')
     op.drop_table('area')
+
+
+# A review is a frozen record: the database itself refuses to change or delete one.
+def freeze_reviews():
+    if op.get_bind().dialect.name == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER review_frozen_{event.lower()} BEFORE {event} ON review "
+                       "BEGIN SELECT RAISE(ABORT, 'a review is frozen once taken'); END")
+    else:
+        op.execute("CREATE FUNCTION review_frozen() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION 'a review is frozen once taken'; END $$")
+        op.execute("CREATE TRIGGER review_frozen BEFORE UPDATE OR DELETE ON review "
+                   "FOR EACH ROW EXECUTE FUNCTION review_frozen()")
+
+
+def thaw_reviews():
+    if op.get_bind().dialect.name == "sqlite":
+        for event in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS review_frozen_{event}")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS review_frozen ON review")
+        op.execute("DROP FUNCTION IF EXISTS review_frozen()")

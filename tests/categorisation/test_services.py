@@ -156,3 +156,15 @@ def test_saving_rules_makes_a_new_version_and_keeps_the_old(app, trust_setup):
         with pytest.raises(ServiceError, match="choose an area"):
             services.save_rules(cio, trust, [dict(rules[0], indicator="question:parent:nonsense")], "")
         assert len(services.rule_versions(trust.id)) == 2
+
+
+def test_the_database_itself_refuses_to_change_or_delete_a_review(app, trust_setup):
+    """Even SQL that goes round the app cannot rewrite history."""
+    with app.app_context():
+        review = services.take_review(_user("cio@example.org"), _school(trust_setup["oak_id"]).trust, "Autumn")
+        review_id = review.id
+        for statement in (sa.update(Review).values(name="Rewritten"), sa.delete(Review)):
+            with pytest.raises(sa.exc.DatabaseError, match="frozen"):
+                db.session.execute(statement)
+            db.session.rollback()
+        assert db.session.get(Review, review_id).name == "Autumn"
