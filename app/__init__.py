@@ -95,14 +95,18 @@ def configure_templates(app):
 
 def configure_blueprints(app):
     from app.auth import bp as auth_bp
+    from app.categorisation import bp as categorisation_bp
     from app.errors import bp as errors_bp
     from app.reports import bp as reports_bp
+    from app.schedule import bp as schedule_bp
     from app.surveys import bp as surveys_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(categorisation_bp)
+    app.register_blueprint(schedule_bp)
 
 
 def configure_cli(app):

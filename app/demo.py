@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from app import clock
+from app.categorisation.demo import build_demo_categorisation, build_demo_schedule
 from app.extensions import db
 from app.models import (
     Answer, ClassSession, Hub, InvitationToken, Priority, Response, RoleAssignment, School, Survey,
@@ -70,7 +71,9 @@ def build_demo_trust(seed=2026, today=None):
         for school in schools:
             _responses(survey, school, rng, today)
     _collection_surveys(schools, rng, today)
+    build_demo_categorisation(trust, rng, today)
     db.session.commit()
+    build_demo_schedule(trust, today)
     return trust
 
 

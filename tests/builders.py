@@ -102,3 +102,13 @@ def make_draft(key="club_survey", name="After-school club survey", audience="par
     db.session.add(instrument)
     db.session.flush()
     return instrument
+
+
+def make_measure(school, measure, value, as_of=None, source="Test data"):
+    from app.models.categorisation import SchoolMeasure
+
+    row = SchoolMeasure(school_id=school.id, measure=measure, value=value,
+                        as_of=as_of or date.today() - timedelta(days=10), source=source)
+    db.session.add(row)
+    db.session.flush()
+    return row

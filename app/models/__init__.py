@@ -7,9 +7,13 @@ from app.models.surveys import Survey, SurveySchool
 from app.models.responses import Answer, Response
 from app.models.collection import ClassSession, InvitationToken, PartialResponse
 from app.models.audit import AuditEvent
+from app.models.categorisation import Area, Decision, Review, RuleSet, SchoolMeasure
+from app.models.schedule import ScheduleEvent
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
-    "Answer", "AuditEvent", "ClassSession", "Hub", "Instrument", "InvitationToken",
-    "PartialResponse", "Priority", "Question", "Response", "RoleAssignment", "School", "Survey", "SurveySchool", "Trust", "User",
+    "Answer", "Area", "AuditEvent", "ClassSession", "Decision", "Hub", "Instrument",
+    "InvitationToken", "PartialResponse", "Priority", "Question", "Response", "Review",
+    "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure", "Survey",
+    "SurveySchool", "Trust", "User",
 ]
