@@ -94,6 +94,7 @@ def configure_templates(app):
 
 def configure_blueprints(app):
     from app.auth import bp as auth_bp
+    from app.comments import bp as comments_bp
     from app.errors import bp as errors_bp
     from app.reports import bp as reports_bp
     from app.surveys import bp as surveys_bp
@@ -102,6 +103,7 @@ def configure_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(comments_bp)
 
 
 def configure_cli(app):
