@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import clock
 from app.auth.scope import role_required, school_or_404, visible_schools
 from app.comments import bp, services
 from app.comments.forms import HandleFlagForm, WordListForm
@@ -48,7 +49,9 @@ def handle_flag(flag_id):
 def school_comments(school_id):
     school = school_or_404(current_user, school_id, *COMMENT_ROLES)
     surveys = surveys_of_schools([school.id])
-    survey_id = request.args.get("survey_id", type=int) or (surveys[0].id if surveys else None)
+    # By default the newest closed survey: an open one has few comments yet.
+    closed = [s for s in surveys if s.closes_on < clock.today()] or surveys
+    survey_id = request.args.get("survey_id", type=int) or (closed[0].id if closed else None)
     try:
         survey = services.survey_for_school(school, survey_id)
     except NotFound:
