@@ -24,7 +24,7 @@ class ActionForm(FlaskForm):
     owner = StringField("Owner", widget=GovTextInput(),
                         validators=[InputRequired("Enter who owns the action."), Length(max=200)],
                         description="A role is better than a name, e.g. “Deputy head”.")
-    due_on = DateField("Due by", widget=DateInput(),
+    due_on = DateField("Due by", widget=DateInput(), format="%d %m %Y",
                        validators=[InputRequired("Enter the date the action is due.")])
     status = RadioField("Status", widget=GovRadioInput(), choices=list(ACTION_STATUSES.items()),
                         default="planned", validators=[InputRequired("Choose a status.")])
