@@ -96,8 +96,7 @@ def _pack(school_id, name, pdf):
         abort(404)
     school = school_or_404(current_user, school_id, *roles)
     today = clock.today()
-    chart_options = {"dpi": 150} if name in ("evidence-pack", "wellbeing-pack") and pdf else {}
-    data = builder(school, today, **chart_options)
+    data = builder(school, today)
     if not pdf:
         return render_template("packs/screen.html", body=f"packs/_{name}.html", name=name,
                                title=title, pdf=False,

@@ -14,7 +14,7 @@ from app.analysis.benchmarks import benchmark, gaps
 from app.analysis.charts import describe_trend, figure_to_png, new_figure, plot_trend
 from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
 from app.analysis.suppression import add_totals, suppress_small_cells
-from app.analysis.trends import NO_CLEAR_CHANGE, trend
+from app.analysis.trends import NO_CLEAR_CHANGE, compare_intervals
 from app.comments.services import comment_themes, comments_for
 from app.extensions import db
 from app.models import Action, Answer, Response, Survey, SurveySchool
@@ -131,17 +131,16 @@ def _series(table, surveys, school_id, key, key_col="priority"):
 
 
 def _direction(points):
-    """How the latest shown result compares with the previous shown one."""
-    frame = pd.DataFrame(points)
-    frame["school_id"], frame["key"] = 0, 0
-    frame = frame.astype({"percent_positive": "float64", "ci_low": "float64", "ci_high": "float64"})
-    result = trend(frame, by=("school_id", "key"), date_col="date")
-    shown = result[result["direction"].notna()]
-    if shown.empty:
+    """How the latest shown result compares with the shown one before it (intervals decide)."""
+    shown = [p for p in points if not p["suppressed"]]
+    if len(shown) < 2:
         return None
-    last = shown.iloc[-1]
-    return {"direction": last["direction"], "change": round(float(last["change"])),
-            "since": survey_label_from_date(last["compared_with"])}
+    before, latest = shown[-2], shown[-1]
+    direction = compare_intervals(before["ci_low"], before["ci_high"], latest["ci_low"],
+                                  latest["ci_high"])
+    return {"direction": direction,
+            "change": round(float(latest["percent_positive"]) - float(before["percent_positive"])),
+            "since": survey_label_from_date(before["date"])}
 
 
 def survey_label_from_date(day):
