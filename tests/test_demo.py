@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_DOMAIN, DEMO_PASSWORD, build_demo_trust
 from app.extensions import db
-from app.models import Answer, Hub, Response, School, Survey, User
+from app.models import Action, Answer, CommentFlag, Hub, Response, School, Survey, User
 from tests.conftest import fresh_database, make_app
 
 
@@ -23,7 +23,10 @@ def test_demo_trust_has_twelve_schools_in_three_hubs_and_a_year_of_surveys(app):
         build_demo_trust(seed=7)
         assert db.session.scalar(sa.select(sa.func.count(School.id))) == 12
         assert db.session.scalar(sa.select(sa.func.count(Hub.id))) == 3
-        assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 4
+        # Four parent surveys and two staff wellbeing surveys.
+        assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 6
+        assert db.session.scalar(sa.select(sa.func.count(CommentFlag.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Action.id))) == 48
         assert db.session.scalar(sa.select(sa.func.count(Response.id))) > 1000
         cio = db.session.scalar(sa.select(User).where(User.email == f"cio@{DEMO_DOMAIN}"))
         assert cio.check_password(DEMO_PASSWORD)
