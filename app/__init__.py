@@ -96,6 +96,7 @@ def configure_templates(app):
 def configure_blueprints(app):
     from app.auth import bp as auth_bp
     from app.categorisation import bp as categorisation_bp
+    from app.comments import bp as comments_bp
     from app.errors import bp as errors_bp
     from app.reports import bp as reports_bp
     from app.schedule import bp as schedule_bp
@@ -107,6 +108,7 @@ def configure_blueprints(app):
     app.register_blueprint(reports_bp)
     app.register_blueprint(categorisation_bp)
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(comments_bp)
 
 
 def configure_cli(app):

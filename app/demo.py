@@ -71,6 +71,7 @@ def build_demo_trust(seed=2026, today=None):
         for school in schools:
             _responses(survey, school, rng, today)
     _collection_surveys(schools, rng, today)
+    _comments_and_actions(schools, rng, today)
     build_demo_categorisation(trust, rng, today)
     db.session.commit()
     build_demo_schedule(trust, today)
@@ -114,6 +115,7 @@ def _users(trust, schools):
         add(f"head{index}", f"Head of {school.name}", "head", school)
         add(f"governor{index}", f"Governor of {school.name}", "governor", school)
         add(f"teacher{index}", f"Teacher at {school.name}", "teacher", school)
+        add(f"dsl{index}", f"DSL of {school.name}", "dsl", school)
 
 
 def _draft_instrument():
@@ -243,6 +245,65 @@ def _answer(question, school, rng, drift, has_send):
     return 6 - mood if question.reverse else mood
 
 
+PARENT_COMMENTS = [
+    "My child loves going to school and talks about her teachers every day.",
+    "Homework is not always explained, so we struggle to help at home.",
+    "Communication from the office could be better; newsletters arrive late.",
+    "The playground at lunchtime can be rough and there is some bullying.",
+    "Mrs Patel has been wonderful with our son's reading.",
+    "More support for children with SEND would help, the EHCP process was slow.",
+    "Great eco club and the school garden is lovely.",
+    "We would like to hear more about what the children learn each term.",
+    "The staff listen when we raise a concern and respond quickly.",
+    "Phonics teaching has really helped my daughter.",
+]
+DISCLOSURE = "Sometimes I am scared to go home because my dad hit me."
+
+
+def _comments_and_actions(schools, rng, today):
+    """Parent comments on the latest closed survey (one a disclosure for the DSL) and action plans."""
+    from app.comments.services import flag_safeguarding
+    from app.models import Action
+
+    closed = db.session.scalars(
+        sa.select(Survey).join(Instrument).where(Instrument.key == "parent",
+                                                 Survey.closes_on < today)
+        .order_by(Survey.closes_on.desc())).first()
+    for index, school in enumerate(schools):
+        if closed is None:
+            break
+        response_ids = db.session.scalars(sa.select(Response.id).where(
+            Response.survey_id == closed.id, Response.school_id == school.id)).all()
+        for response_id in response_ids[: max(0, len(response_ids) // 3)]:
+            db.session.add(Answer(response_id=response_id, survey_id=closed.id,
+                                  school_id=school.id, question_key="comments",
+                                  text=rng.choice(PARENT_COMMENTS)))
+        if index == 0 and response_ids:
+            response = db.session.get(Response, response_ids[-1])
+            response.answers.append(Answer(survey_id=closed.id, school_id=school.id,
+                                           question_key="comments", text=DISCLOSURE))
+            flag_safeguarding(response)
+        plan = [
+            ("curriculum", "aware_learning", "Parents want to know more about what children learn.",
+             "Publish a one-page curriculum overview for each year group every term", "Deputy head",
+             30, "in_progress", "Autumn overviews sent; spring ones drafted."),
+            ("behaviour_safety", "bullying", "Some parents feel bullying is not always dealt with quickly.",
+             "Train lunchtime staff and add a playground buddy scheme", "Behaviour lead",
+             -10, "planned", None),
+            ("leadership_communication", "concerns", "Concerns are not always answered quickly.",
+             "Answer every concern within two working days, tracked weekly", "Headteacher",
+             -40, "done", "Tracked since September: 94% answered within two days."),
+            ("wellbeing", None, "Staff workload is high at the end of each term.",
+             "Protect a staff wellbeing afternoon each half term", "Wellbeing lead",
+             60, "in_progress", None),
+        ]
+        for priority, question, said, title, owner, due, status, progress in plan:
+            db.session.add(Action(school_id=school.id, priority_key=priority, question_key=question,
+                                  you_said=said, title=title, owner=owner,
+                                  due_on=today + timedelta(days=due), status=status,
+                                  progress=progress))
+
+
 @click.command("demo-data")
 @with_appcontext
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic trust.")
@@ -256,5 +317,6 @@ def demo_data_command(seed):
     click.echo(f"Sign in at /sign-in with password {DEMO_PASSWORD!r} as:")
     for email, who in (("cio", "CIO"), ("admin", "trust admin"), ("head1", "headteacher of Ashby Road Primary School"),
                        ("teacher1", "teacher at Ashby Road, with a class session open"),
+                       ("dsl1", "DSL of Ashby Road Primary School"),
                        ("wellbeing", "wellbeing committee (trust-wide)")):
         click.echo(f"  {email}@{DEMO_DOMAIN}  ({who})")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_DOMAIN, DEMO_PASSWORD, build_demo_trust
 from app.extensions import db
-from app.models import Answer, Hub, Response, School, Survey, User
+from app.models import Action, Answer, CommentFlag, Hub, Response, School, Survey, User
 from tests.conftest import fresh_database, make_app
 
 
@@ -25,6 +25,8 @@ def test_demo_trust_has_twelve_schools_in_three_hubs_and_a_year_of_parent_and_st
         assert db.session.scalar(sa.select(sa.func.count(Hub.id))) == 3
         # 4 parent surveys, 2 past staff surveys, an open staff survey and an open KS2 survey.
         assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 8
+        assert db.session.scalar(sa.select(sa.func.count(CommentFlag.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Action.id))) == 48
         assert db.session.scalar(sa.select(sa.func.count(Response.id))) > 1000
         cio = db.session.scalar(sa.select(User).where(User.email == f"cio@{DEMO_DOMAIN}"))
         assert cio.check_password(DEMO_PASSWORD)

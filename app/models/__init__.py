@@ -9,11 +9,13 @@ from app.models.collection import ClassSession, InvitationToken, PartialResponse
 from app.models.audit import AuditEvent
 from app.models.categorisation import Area, Decision, Review, RuleSet, SchoolMeasure
 from app.models.schedule import ScheduleEvent
+from app.models.comments import CommentFlag, WordList
+from app.models.actions import Action
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
-    "Answer", "Area", "AuditEvent", "ClassSession", "Decision", "Hub", "Instrument",
-    "InvitationToken", "PartialResponse", "Priority", "Question", "Response", "Review",
-    "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure", "Survey",
-    "SurveySchool", "Trust", "User",
+    "Action", "Answer", "Area", "AuditEvent", "ClassSession", "CommentFlag", "Decision", "Hub",
+    "Instrument", "InvitationToken", "PartialResponse", "Priority", "Question", "Response",
+    "Review", "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure", "Survey",
+    "SurveySchool", "Trust", "User", "WordList",
 ]

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from app.auth.scope import visible_schools_query
+from app.comments.services import flag_safeguarding
 from app.extensions import db
 from app.models import Answer, Instrument, Response, School, Survey, SurveySchool
 from app.models.collection import digest
@@ -123,6 +124,7 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
         else:
             response.answers.extend(Answer(value=code, **base) for code in value)
     db.session.add(response)
+    flag_safeguarding(response)
     try:
         commit()
     except Conflict:
