@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import SignInForm
+from app.auth.scope import public
 from app.extensions import db, limiter
 from app.models import User
 from app.models.audit import record
@@ -18,6 +19,7 @@ def _sign_in_key():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("10 per minute", key_func=_sign_in_key, methods=["POST"])
+@public
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("reports.home"))
@@ -43,6 +45,7 @@ def _safe_next(target):
 
 
 @bp.route("/sign-out", methods=["POST"])
+@public
 def sign_out():
     logout_user()
     flash("You have signed out.", "success")

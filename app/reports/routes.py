@@ -1,16 +1,17 @@
 """Result pages for heads, governors, the wellbeing committee and the CIO."""
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app import clock
-from app.auth.scope import school_or_404, visible_schools
+from app.auth.scope import public, school_or_404, signed_in, visible_schools
 from app.extensions import db
 from app.models import Survey
 from app.reports import bp, services
 
 
 @bp.route("/")
+@public
 def home():
     if not current_user.is_authenticated:
         return render_template("reports/landing.html")
@@ -21,7 +22,7 @@ def home():
 
 
 @bp.route("/results")
-@login_required
+@signed_in
 def trust_results():
     schools = visible_schools(current_user)
     if not schools:
@@ -36,7 +37,7 @@ def trust_results():
 
 
 @bp.route("/schools/<int:school_id>")
-@login_required
+@signed_in
 def school_results(school_id):
     school = school_or_404(current_user, school_id)
     surveys = services.surveys_of_schools([school.id])

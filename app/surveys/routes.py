@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app import clock
-from app.auth.scope import role_required, visible_schools
+from app.auth.scope import public, role_required, visible_schools
 from app.extensions import db
 from app.models import Survey, SurveySchool
 from app.services import NotFound, ServiceError
@@ -92,6 +92,7 @@ def _link_or_404(link_code):
 
 
 @bp.route("/s/<link_code>", methods=["GET", "POST"])
+@public
 def respond(link_code, session_expired=False):
     link = _link_or_404(link_code)
     survey, instrument = link.survey, link.survey.instrument
@@ -130,6 +131,7 @@ def csrf_failed(error):
 
 
 @bp.route("/s/<link_code>/thank-you")
+@public
 def thank_you(link_code):
     link = _link_or_404(link_code)
     return render_template("respond/thank_you.html", survey=link.survey, link=link)
