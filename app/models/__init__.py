@@ -6,9 +6,10 @@ from app.models.instruments import AUDIENCES, QUESTION_TYPES, Instrument, Questi
 from app.models.surveys import Survey, SurveySchool
 from app.models.responses import Answer, Response
 from app.models.audit import AuditEvent
+from app.models.sign_in import SignInThrottle
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
     "Answer", "AuditEvent", "Hub", "Instrument", "Priority", "Question", "Response",
-    "RoleAssignment", "School", "Survey", "SurveySchool", "Trust", "User",
+    "RoleAssignment", "School", "SignInThrottle", "Survey", "SurveySchool", "Trust", "User",
 ]
