@@ -4,14 +4,19 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from app import create_app
 from app.auth.scope import Access, access_of
 from app.extensions import db
 from app.models.users import ROLES, TRUST_WIDE_ROLES
-from tests.builders import link_of, make_school, make_survey, make_trust, make_user
+from config import TestConfig
+from tests.builders import PASSWORD, link_of, make_school, make_survey, make_trust, make_user
 
 SIGNED_OUT = "signed_out"
 # Every role, each held at "our" school unless it is trust-wide, plus nobody signed in.
 WHO = [*ROLES, SIGNED_OUT]
+
+# The URL map of the app as built; routes added on any branch are collected from it automatically.
+URL_MAP_APP = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
 
 # Views Flask makes itself, which cannot carry a decorator.
 BUILT_IN = {"static": Access(signed_in=False)}
@@ -96,3 +101,21 @@ def outcome(response):
     if response.status_code < 400 or response.status_code == 400:
         return "ok"
     return f"status {response.status_code}"
+
+
+def sign_in_as(app, world, who):
+    """A test client signed in as this role (or signed out)."""
+    client = app.test_client()
+    if who != SIGNED_OUT:
+        signed = client.post("/sign-in", data={"email": world.emails[who], "password": PASSWORD})
+        assert signed.status_code == 302, f"{who} could not sign in"
+    return client
+
+
+def poster_for(access):
+    """Who to send hostile input as: someone the route lets in, held at one school if it can be."""
+    if not access.signed_in:
+        return SIGNED_OUT
+    allowed = sorted(access.roles) if access.roles else list(ROLES)
+    school_roles = [role for role in allowed if role not in TRUST_WIDE_ROLES]
+    return (school_roles or allowed)[0]

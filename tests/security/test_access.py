@@ -3,15 +3,10 @@
 import pytest
 from flask import url_for
 
-from app import create_app
-from config import TestConfig
 from tests.builders import PASSWORD
 from tests.security.access import (
-    SIGNED_OUT, WHO, access_for, build_world, expected, outcome, rules, url_sets,
+    SIGNED_OUT, URL_MAP_APP, WHO, access_for, build_world, expected, outcome, rules, url_sets,
 )
-
-# The URL map of the app as built; routes added on any branch are collected here automatically.
-URL_MAP_APP = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
 def test_every_route_declares_who_it_is_for():
