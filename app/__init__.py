@@ -112,3 +112,8 @@ def configure_cli(app):
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
+    from app.operations import backup_command, restore_command, retention_cli
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(retention_cli)
