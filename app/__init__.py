@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from config import Config, database_url
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.security import configure_security
 
 
 def create_app(config_class=Config, **overrides):
@@ -22,6 +23,7 @@ def create_app(config_class=Config, **overrides):
     configure_secret_key(app)
     configure_extensions(app)
     configure_templates(app)
+    configure_security(app)
     configure_blueprints(app)
     configure_cli(app)
     return app
@@ -117,3 +119,8 @@ def configure_cli(app):
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
+    from app.operations import backup_command, restore_command, retention_cli
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(retention_cli)

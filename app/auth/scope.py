@@ -1,5 +1,6 @@
 """Who may see what: every view of school data asks here, and nowhere else."""
 
+from dataclasses import dataclass
 from functools import wraps
 
 import sqlalchemy as sa
@@ -8,6 +9,35 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import School
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who a route is for: anyone, anyone signed in (then scoped by school), or these roles.
+
+    Every view declares one through `public`, `signed_in` or `role_required`; the access test
+    matrix reads it from the URL map, so a route without one fails the tests.
+    """
+
+    signed_in: bool
+    roles: frozenset = frozenset()
+
+
+def access_of(view):
+    return getattr(view, "access", None)
+
+
+def public(view):
+    """Open to anyone, signed in or not (sign-in page, respondent pages)."""
+    view.access = Access(signed_in=False)
+    return view
+
+
+def signed_in(view):
+    """Any signed-in user; the view itself narrows to the user's schools."""
+    wrapped = login_required(view)
+    wrapped.access = Access(signed_in=True)
+    return wrapped
 
 
 def role_required(*roles):
@@ -21,6 +51,7 @@ def role_required(*roles):
                 abort(404)
             return view(*args, **kwargs)
 
+        wrapped.access = Access(signed_in=True, roles=frozenset(roles))
         return wrapped
 
     return decorator

@@ -11,11 +11,12 @@ from app.models.categorisation import Area, Decision, Review, RuleSet, SchoolMea
 from app.models.schedule import ScheduleEvent
 from app.models.comments import CommentFlag, WordList
 from app.models.actions import Action
+from app.models.sign_in import SignInThrottle
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
     "Action", "Answer", "Area", "AuditEvent", "ClassSession", "CommentFlag", "Decision", "Hub",
     "Instrument", "InvitationToken", "PartialResponse", "Priority", "Question", "Response",
-    "Review", "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure", "Survey",
-    "SurveySchool", "Trust", "User", "WordList",
+    "Review", "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure",
+    "SignInThrottle", "Survey", "SurveySchool", "Trust", "User", "WordList",
 ]

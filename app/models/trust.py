@@ -13,6 +13,7 @@ YEAR_GROUPS = ["Reception", "Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Y
 # Smallest group whose results may be shown; the trust may raise these, never below 3.
 DEFAULT_THRESHOLDS = {"staff": 5, "parent": 10, "pupil": 10}
 MIN_THRESHOLD = 3
+DEFAULT_RETENTION_MONTHS = 36
 
 
 class Trust(db.Model):
@@ -21,6 +22,8 @@ class Trust(db.Model):
     min_group_staff: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLDS["staff"])
     min_group_parent: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLDS["parent"])
     min_group_pupil: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLDS["pupil"])
+    # Response-level data older than this is deleted by `flask retention run`.
+    retention_months: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_MONTHS, server_default="36")
 
     hubs: Mapped[list["Hub"]] = relationship(back_populates="trust", order_by="Hub.name")
     schools: Mapped[list["School"]] = relationship(back_populates="trust", order_by="School.name")

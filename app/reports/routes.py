@@ -1,17 +1,18 @@
 """Result pages and their charts for heads, governors, the wellbeing committee and the CIO."""
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app import clock
 from app.analysis import charts
-from app.auth.scope import role_required, school_or_404, visible_schools
+from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
 from app.reports import bp, services
 
 WELLBEING_ROLES = ("wellbeing", "cio", "trust_admin")
 
 
 @bp.route("/")
+@public
 def home():
     if not current_user.is_authenticated:
         return render_template("reports/landing.html")
@@ -24,7 +25,7 @@ def home():
 
 
 @bp.route("/results")
-@login_required
+@signed_in
 def trust_results():
     schools, hubs, hub = _trust_scope()
     surveys = services.surveys_of_schools([s.id for s in schools])
@@ -56,7 +57,7 @@ def trust_heatmap_chart():
 
 
 @bp.route("/schools/<int:school_id>")
-@login_required
+@signed_in
 def school_results(school_id):
     school = school_or_404(current_user, school_id)
     surveys = services.surveys_of_schools([school.id])

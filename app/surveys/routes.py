@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
 from app import clock
-from app.auth.scope import role_required, school_or_404, visible_schools
+from app.auth.scope import public, role_required, school_or_404, visible_schools
 from app.extensions import db, limiter
 from app.models import ClassSession, Survey, SurveySchool
 from app.models.audit import record
@@ -117,6 +117,7 @@ def _not_open(link, status):
 
 
 @bp.route("/s/<link_code>", methods=["GET", "POST"])
+@public
 def respond(link_code, session_expired=False):
     link = _link_or_404(link_code)
     mode = link.survey.access_mode
@@ -213,6 +214,7 @@ def csrf_failed(error):
 
 
 @bp.route("/s/<link_code>/thank-you")
+@public
 def thank_you(link_code):
     link = _link_or_404(link_code)
     path = url_for("surveys.respond", link_code=link_code)

@@ -1,0 +1,130 @@
+"""Random and hostile values posted to every form in the URL map: no 500s, a clear message,
+nothing stored for another school, no answer outside its question's codes."""
+
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from app.extensions import db
+from app.models import Answer, Instrument, Question, Response, SurveySchool
+from tests.security.access import (
+    URL_MAP_APP, access_for, build_world, poster_for, rules, sign_in_as, url_sets,
+)
+
+HOSTILE = [
+    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "' OR 1=1 --", "=HYPERLINK(\"x\")",
+    "\x00", "../../etc/passwd", "-1", "0", "99999999999999999999", "1e308", "NaN", "", " ",
+    "\u202e\u0645\u0631\u062d\u0628\u0627", "🍰" * 40, "31 2 2027", "0 0 0", "1 1 -5",
+]
+SCRIPT = "<script>alert(1)</script>"
+# Routes that end the session the test runs in; sign-out is covered by the access matrix.
+SKIP = {"auth.sign_out"}
+POSTS = [pytest.param(endpoint, id=rule.rule) for endpoint, method, rule in rules(URL_MAP_APP)
+         if method == "POST" and endpoint not in SKIP]
+
+
+class FormFields(HTMLParser):
+    """Names and offered values of the fields of a page's forms."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.values, self._select = set(), set(), None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("input", "select", "textarea") and attrs.get("name"):
+            self.fields.add(attrs["name"])
+            if attrs.get("value") and attrs.get("type") in ("radio", "checkbox"):
+                self.values.add(attrs["value"])
+        if tag == "option" and attrs.get("value"):
+            self.values.add(attrs["value"])
+
+
+def form_fields(client, url):
+    parser = FormFields()
+    parser.feed(client.get(url).get_data(as_text=True))
+    parser.fields.discard("csrf_token")
+    return sorted(parser.fields), sorted(parser.values)
+
+
+def stored_problems(their_school_id, before):
+    """What is in the database that should not be, after hostile posts made at our school."""
+    problems = []
+    theirs = {
+        "their survey links": db.session.scalar(sa.select(sa.func.count()).select_from(
+            SurveySchool).where(SurveySchool.school_id == their_school_id)),
+        "their responses": db.session.scalar(sa.select(sa.func.count()).select_from(
+            Response).where(Response.school_id == their_school_id)),
+    }
+    problems += [f"{name} changed" for name in theirs if theirs[name] != before.get(name, theirs[name])]
+    answers = db.session.execute(
+        sa.select(Answer, Response).join(Response, Answer.response_id == Response.id)).all()
+    for answer, response in answers:
+        if (answer.school_id, answer.survey_id) != (response.school_id, response.survey_id):
+            problems.append(f"answer {answer.id} filed under another school or survey")
+        question = db.session.scalar(
+            sa.select(Question).join(Instrument).where(
+                Question.key == answer.question_key,
+                Instrument.id == response.survey.instrument_id))
+        if question is None:
+            problems.append(f"answer to unknown question {answer.question_key!r}")
+        elif answer.value is not None and answer.value not in {c for c, _ in question.choices()}:
+            problems.append(f"answer {answer.value} is not a code of {question.key}")
+    return problems, theirs
+
+
+@pytest.mark.parametrize("endpoint", POSTS)
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(data=st.data())
+def test_hostile_form_posts_get_a_clear_answer_and_store_nothing_wrong(app, endpoint, data):
+    with app.app_context():
+        if not hasattr(app, "_hostile_world"):
+            app._hostile_world = build_world()
+        world = app._hostile_world
+    access = access_for(app, endpoint)
+    client = sign_in_as(app, world, poster_for(access))
+    rule = next(r for e, m, r in rules(app) if e == endpoint and m == "POST")
+    _, ours = next(url_sets(rule, world))
+    with app.test_request_context():
+        url = url_for(endpoint, **ours)
+    fields, offered = form_fields(client, url)
+    their_ids = [str(value) for value in world.theirs.values()]
+    value = st.one_of(
+        st.sampled_from(HOSTILE), st.text(max_size=40), st.integers().map(str),
+        st.sampled_from(their_ids), st.sampled_from(offered or ["1"]), st.just("A" * 20_000),
+    )
+    form = data.draw(st.dictionaries(
+        st.sampled_from(fields + ["unexpected_field"]), st.lists(value, min_size=1, max_size=3),
+        max_size=len(fields) + 1,
+    ), label="form")
+    with app.app_context():
+        _, before = stored_problems(world.theirs["school_id"], {})
+    response = client.post(url, data=form)
+    body = response.get_data(as_text=True)
+    assert response.status_code < 500, body[:2000]
+    assert SCRIPT not in body, "hostile markup came back unescaped"
+    if response.status_code == 200:
+        assert "govuk-error-summary" in body or "There is a problem" in body, (
+            "a refused form must say what was wrong")
+    as_json = client.post(url, json=data.draw(st.one_of(
+        st.dictionaries(st.sampled_from(fields or ["x"]), value), st.lists(value), value,
+    ), label="json"))
+    assert as_json.status_code < 500
+    with app.app_context():
+        problems, _ = stored_problems(world.theirs["school_id"], before)
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("body", [[1, 2], "text", {"q_happy": {"nested": 1}}, 7])
+def test_json_a_form_cannot_read_gets_a_plain_400(app, client, body):
+    with app.app_context():
+        world = build_world()
+    response = client.post(f"/s/{world.ours['link_code']}", json=body)
+    assert response.status_code == 400
+    assert "JSON object of names and values" in response.get_json()["error"]
