@@ -95,6 +95,7 @@ def configure_templates(app):
 def configure_blueprints(app):
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.invitations import bp as invitations_bp
     from app.reports import bp as reports_bp
     from app.surveys import bp as surveys_bp
 
@@ -102,11 +103,15 @@ def configure_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(invitations_bp)
 
 
 def configure_cli(app):
     from app.auth.cli import users_cli
     from app.demo import demo_data_command
+    from app.invitations.cli import invitations_cli, reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(invitations_cli)

@@ -84,3 +84,14 @@ def make_response(survey, school, answers, submitted_on=None):
 
 def link_of(survey, school):
     return next(s.link_code for s in survey.schools if s.school_id == school.id)
+
+
+def make_contact(school, email=None, kind="family", name=None, mobile=None, year_groups=None,
+                 role_group=None):
+    from app.models import Contact
+
+    contact = Contact(school_id=school.id, kind=kind, email=email, name=name, mobile=mobile,
+                      year_groups=year_groups or [], role_group=role_group)
+    db.session.add(contact)
+    db.session.flush()
+    return contact

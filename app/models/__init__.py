@@ -6,9 +6,11 @@ from app.models.instruments import AUDIENCES, QUESTION_TYPES, Instrument, Questi
 from app.models.surveys import Survey, SurveySchool
 from app.models.responses import Answer, Response
 from app.models.audit import AuditEvent
+from app.models.invitations import Contact, ContactImport, Invitation, MessageTemplate, OutboxMessage
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
     "Answer", "AuditEvent", "Hub", "Instrument", "Priority", "Question", "Response",
     "RoleAssignment", "School", "Survey", "SurveySchool", "Trust", "User",
+    "Contact", "ContactImport", "Invitation", "MessageTemplate", "OutboxMessage",
 ]

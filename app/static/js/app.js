@@ -15,3 +15,4 @@ function updateConditions() {
 
 document.addEventListener("change", updateConditions);
 updateConditions();
+import "./invitations.js";
