@@ -129,10 +129,13 @@ def test_a_file_over_the_upload_limit_is_refused(app, client, auth, school):
         path=f"/schools/{school}/contacts/import", method="POST",
         data={"kind": "family", "file": (io.BytesIO(b"Email\n" + b"someone@example.org\n" * 200_000), "big.csv")},
     )
+    environ = builder.get_environ()
     try:
-        response = client.open(builder.get_environ())
+        response = client.open(environ)
     finally:
-        builder.close()  # the test client spools big bodies to a temporary file
+        # The test client spools big bodies to a temporary file that nothing else closes.
+        environ["wsgi.input"].close()
+        builder.close()
     assert response.status_code == 413
     assert "larger than we accept" in response.get_data(as_text=True)
 
