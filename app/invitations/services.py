@@ -13,6 +13,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.extensions import db
@@ -52,6 +53,12 @@ DEFAULT_TEMPLATES = {
 }
 AUDIENCE_KINDS = {"staff": "staff", "parent": "family"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Everything an email needs, loaded with the batch rather than one query per email.
+_LOADS = (
+    selectinload(Invitation.contact),
+    selectinload(Invitation.survey_school).selectinload(SurveySchool.school),
+    selectinload(Invitation.survey_school).selectinload(SurveySchool.survey).selectinload(Survey.instrument),
+)
 _running = set()
 _running_lock = threading.Lock()
 
@@ -262,7 +269,8 @@ def send_queued(survey_id=None):
     batch_size = current_app.config["MAIL_BATCH_SIZE"]
     while True:
         query = (sa.select(Invitation).join(SurveySchool)
-                 .where(Invitation.status == "queued").order_by(Invitation.id).limit(batch_size))
+                 .where(Invitation.status == "queued").order_by(Invitation.id).limit(batch_size)
+                 .options(*_LOADS))
         if survey_id is not None:
             query = query.where(SurveySchool.survey_id == survey_id)
         batch = db.session.scalars(query).all()
@@ -281,7 +289,7 @@ def due_reminders(now=None):
         .where(Invitation.status == "sent", _unused_clause(), Contact.opted_out.is_(False),
                Invitation.reminders_sent < len(days), Survey.opens_on <= today,
                Survey.closes_on >= today)
-        .order_by(Invitation.id)
+        .order_by(Invitation.id).options(*_LOADS)
     ).all()
     due = []
     for invitation in rows:
@@ -304,42 +312,69 @@ def send_reminders(now=None):
 
 def _send_batch(batch, purpose):
     config = current_app.config
-    claimed = []
+    templates = {}
+    prepared = []
     for invitation in batch:
         label = purpose if purpose == "invitation" else f"reminder_{invitation.reminders_sent + 1}"
         survey, school = invitation.survey_school.survey, invitation.survey_school.school
-        template = template_for(survey, "invitation" if purpose == "invitation" else "reminder")
+        kind = "invitation" if purpose == "invitation" else "reminder"
+        if (survey.id, kind) not in templates:
+            templates[survey.id, kind] = template_for(survey, kind)
+        template = templates[survey.id, kind]
         values = _values(survey, school, invitation.contact, token_of(invitation.seed),
                          opt_out_token(invitation.contact))
         subject, text, html = render(template.subject, template.body, values)
         outbox = OutboxMessage(invitation_id=invitation.id, purpose=label,
                                recipient=invitation.contact.email, subject=subject, status="sending")
-        try:
-            with db.session.begin_nested():
-                db.session.add(outbox)
-        except IntegrityError:
-            continue  # another run has this one
         headers = {"List-Unsubscribe": f"<{values['opt_out']}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         message = build_message(config["MAIL_DEFAULT_SENDER"], invitation.contact.email,
                                 subject, text, html, headers)
-        claimed.append((invitation, outbox, message))
-    db.session.commit()
-    sent = 0
+        prepared.append((invitation, outbox, message))
+    claimed = _claim(prepared)  # commits, so only plain values are used below
     with Mailer(config) as mailer:
-        for invitation, outbox, message in claimed:
-            status, error = mailer.send(message)
-            outbox.status, outbox.error, outbox.at = status, error, clock.utcnow()
-            if purpose == "invitation":
-                invitation.status, invitation.error = status, error
-                invitation.attempts += 1
-                if status == "sent":
-                    invitation.sent_at = clock.utcnow()
-            elif status == "sent":
-                invitation.reminders_sent += 1
-            sent += status == "sent"
+        for item in claimed:
+            item["status"], item["error"] = mailer.send(item.pop("message"))
+            item["at"] = clock.utcnow()
+    outbox_rows = [{"id": c["outbox_id"], "status": c["status"], "error": c["error"], "at": c["at"]}
+                   for c in claimed]
+    if purpose == "invitation":
+        invitation_rows = [
+            {"id": c["id"], "status": c["status"], "error": c["error"], "attempts": c["attempts"] + 1,
+             "sent_at": c["at"] if c["status"] == "sent" else None} for c in claimed]
+    else:
+        invitation_rows = [{"id": c["id"], "reminders_sent": c["reminders_sent"] + 1}
+                           for c in claimed if c["status"] == "sent"]
+    for model, rows in ((OutboxMessage, outbox_rows), (Invitation, invitation_rows)):
+        if rows:
+            db.session.execute(sa.update(model), rows)
     db.session.commit()
-    return sent
+    return sum(c["status"] == "sent" for c in claimed)
+
+
+def _claim(prepared):
+    """Write the outbox rows before sending; the unique (invitation, purpose) lets only one run have each.
+
+    Returns a dict of plain values (ids, counts, the message) for each claimed one.
+    """
+    claimed = prepared
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(outbox for _, outbox, _ in prepared)
+    except IntegrityError:
+        claimed = []  # another run claimed some of them: claim one by one
+        for item in prepared:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(item[1])
+            except IntegrityError:
+                continue
+            claimed.append(item)
+    values = [{"id": invitation.id, "outbox_id": outbox.id, "attempts": invitation.attempts,
+               "reminders_sent": invitation.reminders_sent, "message": message}
+              for invitation, outbox, message in claimed]
+    db.session.commit()
+    return values
 
 
 def progress(survey, school_ids=None):

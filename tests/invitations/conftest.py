@@ -57,7 +57,7 @@ def smtp():
 @pytest.fixture
 def app(database_url, smtp):
     app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
-                   PUBLIC_BASE_URL="https://voice.example.org", MAIL_BATCH_SIZE=7)
+                   PUBLIC_BASE_URL="https://voice.example.org", MAIL_BATCH_SIZE=50)
     yield app
     with app.app_context():
         db.engine.dispose()

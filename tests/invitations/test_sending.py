@@ -110,23 +110,23 @@ def test_when_the_mail_server_is_down_sends_fail_and_can_be_retried(app, client,
     assert {i.status for i in invitations(app)} == {"sent"}
 
 
-def test_a_thousand_invitations_go_in_batches_and_none_twice(app, client, auth, smtp, trust):
+def test_hundreds_of_invitations_go_in_batches_and_none_twice(app, client, auth, smtp, trust):
     with app.app_context():
         oak = db.session.get(School, trust["oak"])
         db.session.add_all(Contact(school_id=oak.id, kind="family", email=f"family{n}@example.org")
-                           for n in range(1000))
+                           for n in range(400))
         db.session.commit()
     auth.sign_in("admin@trust.org.uk")
     client.post(f"/surveys/{trust['survey']}/invitations/send")
     client.post(f"/surveys/{trust['survey']}/invitations/send")  # a double click
-    for _ in range(1200):
+    for _ in range(600):
         progress = client.get(f"/surveys/{trust['survey']}/invitations/progress.json").get_json()
         if progress["done"]:
             break
-        time.sleep(0.05)
-    assert progress["sent"] == 1003
-    assert len(smtp.messages) == 1003
-    assert len({m["To"] + m["Subject"] + LINK.search(smtp.text(m)).group(1) for m in smtp.messages}) == 1003
+        time.sleep(0.2)
+    assert progress["sent"] == 403
+    assert len(smtp.messages) == 403
+    assert len({m["To"] + m["Subject"] + LINK.search(smtp.text(m)).group(1) for m in smtp.messages}) == 403
 
 
 def test_sending_again_invites_only_people_added_since(app, client, auth, smtp, trust):
