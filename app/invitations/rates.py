@@ -66,12 +66,12 @@ def year_group_rates(survey, school, threshold):
     years = [label for _, label in sorted(labels.items())]
     given = sum(counts.get(year, 0) for year in years)
     table = pd.DataFrame({
-        "school_id": school.id,
+        "survey_id": survey.id, "school_id": school.id,
         "year_group": years + [NOT_GIVEN, "All"],
         "responses": [counts.get(year, 0) for year in years] + [total - given, total],
     })
     table["eligible"] = [school.roll_by_year.get(year, 0) for year in years] + [pd.NA, school.roll]
-    table = suppress_complementary(table, dims=["year_group"], within=["school_id"],
+    table = suppress_complementary(table, dims=["year_group"], within=["survey_id", "school_id"],
                                    n_col="responses", min_group_size=threshold,
                                    columns=["responses"])
     table["response_rate"] = [
