@@ -335,3 +335,13 @@ def school_rates(school_id):
         years=years.to_dict("records") if years is not None else [], threshold=threshold, row=row,
         per_day=per_day, per_day_text=rates.describe_per_day(per_day) if per_day is not None else "",
     )
+
+
+@bp.route("/invitations")
+@role_required(*CONTACT_ROLES)
+def list_invitations():
+    schools = visible_schools(current_user, *CONTACT_ROLES)
+    today = clock.today()
+    surveys = [s for s in rates.current_surveys([school.id for school in schools])
+               if s.status(today) == "open"]
+    return render_template("invitations/index.html", schools=schools, surveys=surveys)
