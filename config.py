@@ -47,6 +47,7 @@ class Config:
     # Days after the invitation when reminders go to people who have not answered.
     REMINDER_DAYS = (3, 7)
     CONTACTS_MAX_ROWS = 10000
+    RATES_POLL_MS = 15000  # how often an open response-rate page asks for new numbers
 
 
 class TestConfig(Config):
