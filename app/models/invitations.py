@@ -10,7 +10,7 @@ from app.clock import utcnow
 from app.extensions import db
 
 CONTACT_KINDS = {"staff": "Staff", "family": "Families"}
-INVITATION_STATUSES = ("queued", "sent", "failed", "bounced", "opted_out")
+INVITATION_STATUSES = ("queued", "sent", "failed", "bounced")
 
 
 class Contact(db.Model):

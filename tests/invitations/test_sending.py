@@ -242,3 +242,16 @@ def test_no_table_links_a_contact_or_invitation_to_a_response(app):
         if table.name in answered:
             assert not targets & personal, table.name
             assert not {c.name for c in table.columns} & {"token_hash", "contact_id", "invitation_id", "email"}
+
+
+def test_invitations_left_queued_are_sent_by_the_cron_command(app, runner, smtp, trust):
+    with app.app_context():
+        from app.models import User
+        admin = db.session.scalar(sa.select(User).where(User.email == "admin@trust.org.uk"))
+        survey = db.session.get(Survey, trust["survey"])
+        schools = [link.school for link in survey.schools]
+        assert services.queue_invitations(admin, survey, schools) == 3
+    result = runner.invoke(args=["invitations", "send"])
+    assert result.output == "Sent 3 invitations.\n"
+    assert runner.invoke(args=["invitations", "send"]).output == "Sent 0 invitations.\n"
+    assert len(smtp.messages) == 3
