@@ -32,6 +32,22 @@ class Config:
     RATELIMIT_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
+    # Outgoing email (invitations and reminders) through any SMTP server.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "surveys@localhost")
+    # Links in emails start with this (cron and the sending thread have no request to read it from).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000")
+    MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "100"))
+    MAIL_RETRIES = 3
+    MAIL_RETRY_DELAY = 2.0  # seconds, doubled after each failed try
+    # Days after the invitation when reminders go to people who have not answered.
+    REMINDER_DAYS = (3, 7)
+    CONTACTS_MAX_ROWS = 10000
+    RATES_POLL_MS = 15000  # how often an open response-rate page asks for new numbers
 
 
 class TestConfig(Config):
@@ -39,3 +55,4 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    MAIL_RETRY_DELAY = 0.0

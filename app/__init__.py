@@ -100,6 +100,7 @@ def configure_blueprints(app):
     from app.categorisation import bp as categorisation_bp
     from app.comments import bp as comments_bp
     from app.errors import bp as errors_bp
+    from app.invitations import bp as invitations_bp
     from app.reports import bp as reports_bp
     from app.schedule import bp as schedule_bp
     from app.surveys import bp as surveys_bp
@@ -111,11 +112,13 @@ def configure_blueprints(app):
     app.register_blueprint(categorisation_bp)
     app.register_blueprint(schedule_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(invitations_bp)
 
 
 def configure_cli(app):
     from app.auth.cli import users_cli
     from app.demo import demo_data_command
+    from app.invitations.cli import invitations_cli, reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
@@ -124,3 +127,5 @@ def configure_cli(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(invitations_cli)

@@ -60,6 +60,7 @@ def build_demo_trust(seed=2026, today=None):
         db.session.flush()
         for school in schools:
             _responses(survey, school, rng, today)
+    parent_now = survey  # the open parent survey: the windows are in date order
     staff = db.session.scalar(sa.select(Instrument).where(Instrument.key == "staff"))
     for months_ago in (10, 3):
         opens = today - timedelta(days=30 * months_ago)
@@ -73,6 +74,7 @@ def build_demo_trust(seed=2026, today=None):
     _collection_surveys(schools, rng, today)
     _comments_and_actions(schools, rng, today)
     build_demo_categorisation(trust, rng, today)
+    _contacts_and_invitations(schools, parent_now, rng)
     db.session.commit()
     build_demo_schedule(trust, today)
     return trust
@@ -320,3 +322,40 @@ def demo_data_command(seed):
                        ("dsl1", "DSL of Ashby Road Primary School"),
                        ("wellbeing", "wellbeing committee (trust-wide)")):
         click.echo(f"  {email}@{DEMO_DOMAIN}  ({who})")
+
+
+def _contacts_and_invitations(schools, survey, rng):
+    """Contact lists for every school, and the open survey's invitations at the first school."""
+    from app.invitations.services import new_seed, token_hash, token_of
+    from app.models import Contact, Invitation, OutboxMessage
+
+    first_names = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hari", "Isla", "Jack"]
+    for number, school in enumerate(schools, start=1):
+        for n in range(40):
+            years = rng.sample(YEAR_GROUPS, k=rng.choice([1, 1, 1, 2]))
+            db.session.add(Contact(school_id=school.id, kind="family", year_groups=sorted(years, key=YEAR_GROUPS.index),
+                                   email=f"family{n}.school{number}@{DEMO_DOMAIN}"))
+        for n in range(8):
+            db.session.add(Contact(school_id=school.id, kind="staff", name=f"{first_names[n]} Staff{n}",
+                                   email=f"staff{n}.school{number}@{DEMO_DOMAIN}",
+                                   role_group=rng.choice(["Teacher", "Teaching assistant", "Support staff"])))
+    # A family with children at two schools of the trust: on both lists, invited by both.
+    db.session.add(Contact(school_id=schools[1].id, kind="family", year_groups=["Year 5"],
+                           email=f"family0.school1@{DEMO_DOMAIN}"))
+    db.session.flush()
+    link = next(s for s in survey.schools if s.school_id == schools[0].id)
+    sent_at = clock.utcnow() - timedelta(days=6)
+    contacts = db.session.scalars(sa.select(Contact).where(
+        Contact.school_id == schools[0].id, Contact.kind == "family")).all()
+    for contact in contacts:
+        seed = new_seed()
+        status = "bounced" if contact.email.startswith("family7.") else "sent"
+        invitation = Invitation(survey_school_id=link.id, contact_id=contact.id, seed=seed,
+                                token_hash=token_hash(token_of(seed)), status=status, attempts=1,
+                                sent_at=sent_at if status == "sent" else None, reminders_sent=1 if status == "sent" else 0,
+                                error="550 5.1.1 No such user here" if status == "bounced" else None)
+        db.session.add(invitation)
+        db.session.flush()
+        db.session.add(OutboxMessage(invitation_id=invitation.id, purpose="invitation", recipient=contact.email,
+                                     subject=f"{schools[0].name} would like to hear from you",
+                                     status=status, error=invitation.error, at=sent_at))

@@ -112,3 +112,14 @@ def make_measure(school, measure, value, as_of=None, source="Test data"):
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def make_contact(school, email=None, kind="family", name=None, mobile=None, year_groups=None,
+                 role_group=None):
+    from app.models import Contact
+
+    contact = Contact(school_id=school.id, kind=kind, email=email, name=name, mobile=mobile,
+                      year_groups=year_groups or [], role_group=role_group)
+    db.session.add(contact)
+    db.session.flush()
+    return contact

@@ -12,11 +12,13 @@ from app.models.schedule import ScheduleEvent
 from app.models.comments import CommentFlag, WordList
 from app.models.actions import Action
 from app.models.sign_in import SignInThrottle
+from app.models.invitations import Contact, ContactImport, Invitation, MessageTemplate, OutboxMessage
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
-    "Action", "Answer", "Area", "AuditEvent", "ClassSession", "CommentFlag", "Decision", "Hub",
-    "Instrument", "InvitationToken", "PartialResponse", "Priority", "Question", "Response",
+    "Action", "Answer", "Area", "AuditEvent", "ClassSession", "CommentFlag", "Contact",
+    "ContactImport", "Decision", "Hub", "Instrument", "Invitation", "InvitationToken",
+    "MessageTemplate", "OutboxMessage", "PartialResponse", "Priority", "Question", "Response",
     "Review", "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure",
     "SignInThrottle", "Survey", "SurveySchool", "Trust", "User", "WordList",
 ]

@@ -44,7 +44,7 @@ def trust_results():
 
 
 @bp.route("/results/heatmap.png")
-@login_required
+@signed_in
 def trust_heatmap_chart():
     schools, _, _ = _trust_scope()
     survey = _chosen_survey(services.surveys_of_schools([s.id for s in schools]))
@@ -77,7 +77,7 @@ def school_results(school_id):
 
 
 @bp.route("/schools/<int:school_id>/likert.png")
-@login_required
+@signed_in
 def school_likert_chart(school_id):
     school = school_or_404(current_user, school_id)
     survey = _chosen_survey(services.surveys_of_schools([school.id]))
@@ -87,7 +87,7 @@ def school_likert_chart(school_id):
 
 
 @bp.route("/schools/<int:school_id>/trend.png")
-@login_required
+@signed_in
 def school_trend_chart(school_id):
     school = school_or_404(current_user, school_id)
     survey = _chosen_survey(services.surveys_of_schools([school.id]))

@@ -18,3 +18,4 @@ updateConditions();
 
 import "./answers.js";
 import "./pupils.js";
+import "./invitations.js";
