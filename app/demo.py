@@ -19,7 +19,7 @@ from app.models.collection import digest
 from app.models.instruments import DONT_KNOW, Instrument, Question
 from app.models.surveys import SurveySchool
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
-from app.surveys.library import install_builtin_instruments
+from app.surveys.library import install_builtin_instruments, latest_published
 
 DEMO_PASSWORD = "voice-demo-2026"
 DEMO_DOMAIN = "oakvalley.example"
@@ -52,7 +52,7 @@ def build_demo_trust(seed=2026, today=None):
     install_builtin_instruments()
     _draft_instrument()
     _users(trust, schools)
-    parent = db.session.scalar(sa.select(Instrument).where(Instrument.key == "parent"))
+    parent = latest_published("parent")
     for title, opens, closes in _survey_windows(today):
         survey = Survey(title=title, instrument=parent, opens_on=opens, closes_on=closes)
         survey.schools = [SurveySchool(school=school) for school in schools]
@@ -61,7 +61,7 @@ def build_demo_trust(seed=2026, today=None):
         for school in schools:
             _responses(survey, school, rng, today)
     parent_now = survey  # the open parent survey: the windows are in date order
-    staff = db.session.scalar(sa.select(Instrument).where(Instrument.key == "staff"))
+    staff = latest_published("staff")
     for months_ago in (10, 3):
         opens = today - timedelta(days=30 * months_ago)
         survey = Survey(title=f"Staff wellbeing survey, {_term(opens)}", instrument=staff,
@@ -160,7 +160,7 @@ def _collection_surveys(schools, rng, today):
     opens, closes = today - timedelta(days=10), today + timedelta(days=14)
     runs = [("staff", "tokens", "Staff survey"), ("pupil_ks2", "class_session", "Pupil survey (KS2)")]
     for key, mode, title in runs:
-        instrument = db.session.scalar(sa.select(Instrument).where(Instrument.key == key))
+        instrument = latest_published(key)
         survey = Survey(title=f"{title}, {_term(opens)}", instrument=instrument, opens_on=opens,
                         closes_on=closes, access_mode=mode, anonymity="anonymous")
         survey.schools = [SurveySchool(school=school) for school in schools]

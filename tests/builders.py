@@ -11,7 +11,7 @@ from app.models import (
 )
 from app.models.responses import Answer
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
-from app.surveys.library import install_builtin_instruments
+from app.surveys.library import install_builtin_instruments, latest_published
 
 PASSWORD = "correct horse battery"
 
@@ -50,7 +50,7 @@ def make_user(email, role, school=None, name="Test User", password=PASSWORD):
 
 def parent_instrument():
     install_builtin_instruments()
-    return db.session.scalar(sa.select(Instrument).where(Instrument.key == "parent"))
+    return latest_published("parent")
 
 
 def make_survey(schools, instrument=None, opens_on=None, closes_on=None, title="Parent survey"):
@@ -89,7 +89,7 @@ def link_of(survey, school):
 def builtin_instrument(key):
     """A built-in instrument (parent, staff, pupil_ks1, pupil_ks2), installed if need be."""
     install_builtin_instruments()
-    return db.session.scalar(sa.select(Instrument).where(Instrument.key == key))
+    return latest_published(key)
 
 
 def make_draft(key="club_survey", name="After-school club survey", audience="parent", questions=()):

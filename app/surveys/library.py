@@ -55,3 +55,11 @@ def install_builtin_instruments():
             added.append(instrument)
     db.session.flush()
     return added
+
+
+def latest_published(key):
+    """The newest published version of an instrument family, or None."""
+    return db.session.scalar(
+        sa.select(Instrument).where(Instrument.key == key, Instrument.status == "published")
+        .order_by(Instrument.version.desc()).limit(1)
+    )

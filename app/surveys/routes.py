@@ -50,7 +50,7 @@ def new_survey():
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            flash(f"Survey created. Share each school's link below.", "success")
+            flash("Survey created. Share each school's link below.", "success")
             return redirect(url_for("surveys.show_survey", survey_id=survey.id))
     return render_template("surveys/new.html", form=form)
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from app.extensions import db
-from app.models import Response, School, Survey
+from app.models import Response, Survey
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.browser
