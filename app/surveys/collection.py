@@ -263,7 +263,7 @@ def close_class_session(session, now):
     return session
 
 
-def class_sessions_for(user, survey_school_ids):
+def class_sessions_for(survey_school_ids):
     return db.session.scalars(
         sa.select(ClassSession).where(ClassSession.survey_school_id.in_(survey_school_ids))
         .order_by(ClassSession.opened_at.desc())

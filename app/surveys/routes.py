@@ -403,7 +403,7 @@ def answer_in_class(code, session_expired=False):
 @role_required(*collection.CLASS_ROLES)
 def list_class_sessions():
     links = collection.class_session_surveys(current_user, clock.today())
-    sessions = collection.class_sessions_for(current_user, [link.id for link in links])
+    sessions = collection.class_sessions_for([link.id for link in links])
     return render_template("class_sessions/list.html", links=links, sessions=sessions,
                            form=ClassSessionForm(), now=clock.utcnow())
 
