@@ -1,10 +1,10 @@
 """Schedule pages: the year's events by term, generating and editing them, iCalendar export."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app import clock
-from app.auth.scope import role_required, school_or_404, visible_schools
+from app.auth.scope import role_required, school_or_404, signed_in, visible_schools
 from app.models.instruments import AUDIENCES
 from app.models.schedule import EVENT_KINDS, TERMS
 from app.schedule import bp, services
@@ -32,7 +32,7 @@ def _year():
 
 
 @bp.route("/")
-@login_required
+@signed_in
 def list_events():
     trust, school_ids, school = _scope()
     year = _year()
@@ -101,7 +101,7 @@ def create_survey(event_id):
 
 
 @bp.route("/calendar.ics")
-@login_required
+@signed_in
 def export_calendar():
     trust, school_ids, school = _scope()
     year = _year()

@@ -223,6 +223,7 @@ def thank_you(link_code):
 
 
 @bp.route("/s/<link_code>/answered")
+@public
 def already_answered(link_code):
     """Where the page sends a device that has answered this open link before."""
     link = _link_or_404(link_code)
@@ -248,6 +249,7 @@ def _autosave(link, token=None):
 
 
 @bp.route("/s/<link_code>/autosave", methods=["POST"])
+@public
 @limiter.limit("120 per minute", key_func=lambda: request.view_args.get("link_code", ""))
 def autosave(link_code):
     link = _link_or_404(link_code)
@@ -278,6 +280,7 @@ def _invitation_or_page(token):
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
+@public
 @limiter.limit("30 per minute", deduct_when=lambda response: response.status_code == 404)
 def respond_invitation(token, session_expired=False):
     row, page = _invitation_or_page(token)
@@ -289,6 +292,7 @@ def respond_invitation(token, session_expired=False):
 
 
 @bp.route("/i/<token>/autosave", methods=["POST"])
+@public
 @limiter.limit("30 per minute", deduct_when=lambda response: response.status_code == 404)
 def autosave_invitation(token):
     row, page = _invitation_or_page(token)
@@ -361,6 +365,7 @@ def _join_page(form, error=None, done=None, ended=None, status=200):
 
 
 @bp.route("/join", methods=["GET", "POST"])
+@public
 @limiter.limit("60 per minute", methods=["POST"], deduct_when=lambda response: response.status_code == 404)
 def join():
     form = JoinForm()
@@ -383,6 +388,7 @@ def join():
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
+@public
 @limiter.limit("60 per minute", deduct_when=lambda response: response.status_code == 404)
 def answer_in_class(code, session_expired=False):
     try:
