@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
 from app import clock
-from app.auth.scope import role_required, school_or_404, visible_schools
+from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
 from app.extensions import db
 from app.models import School
 from app.models.audit import record
@@ -41,16 +41,19 @@ def report_list():
 
 
 @bp.route("/schools/<int:school_id>/<any('evidence-pack','sgc-overview','wellbeing-pack','parents-summary'):name>")
+@signed_in
 def show_pack(school_id, name):
     return _pack(school_id, name, pdf=False)
 
 
 @bp.route("/schools/<int:school_id>/<any('evidence-pack','sgc-overview','wellbeing-pack','parents-summary'):name>.pdf")
+@signed_in
 def pack_pdf(school_id, name):
     return _pack(school_id, name, pdf=True)
 
 
 @bp.route("/you-said-we-did/<token>")
+@public
 def public_parents_summary(token):
     """The parents' summary for anyone with the school's link: aggregate, suppressed results only."""
     school = _school_of_token(token)
@@ -60,6 +63,7 @@ def public_parents_summary(token):
 
 
 @bp.route("/you-said-we-did/<token>.pdf")
+@public
 def public_parents_summary_pdf(token):
     school = _school_of_token(token)
     data = packs.parents_summary(school, clock.today())
@@ -90,8 +94,6 @@ def _school_of_token(token):
 
 def _pack(school_id, name, pdf):
     title, builder, roles = PACKS[name]
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
     if not current_user.has_role(*roles):
         abort(404)
     school = school_or_404(current_user, school_id, *roles)
