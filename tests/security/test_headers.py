@@ -54,6 +54,8 @@ def test_session_cookie_is_http_only_same_site_and_secure_when_configured(databa
                                              "password": "correct horse battery"},
                            base_url="https://voice.example")
     cookie = response.headers["Set-Cookie"]
+    with app.app_context():
+        db.engine.dispose()  # this second app has its own pool
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
