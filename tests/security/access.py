@@ -1,6 +1,9 @@
 """The access test matrix, generated from the app's URL map and each view's declared Access."""
 
+import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
+
 
 from flask import Flask
 
@@ -9,7 +12,17 @@ from app.auth.scope import Access, access_of
 from app.extensions import db
 from app.models.users import ROLES, TRUST_WIDE_ROLES
 from config import TestConfig
-from tests.builders import PASSWORD, link_of, make_school, make_survey, make_trust, make_user
+from app.models.actions import Action
+from app.models.collection import ClassSession, InvitationToken, digest
+from app.models.comments import CommentFlag
+from app.models.invitations import ContactImport
+from app.models.schedule import ScheduleEvent
+from app.models.trust import DEFAULT_PRIORITIES
+from app import clock
+from tests.builders import (
+    PASSWORD, link_of, make_contact, make_draft, make_response, make_school, make_survey, make_trust,
+    make_user,
+)
 
 SIGNED_OUT = "signed_out"
 # Every role, each held at "our" school unless it is trust-wide, plus nobody signed in.
@@ -17,6 +30,11 @@ WHO = [*ROLES, SIGNED_OUT]
 
 # The URL map of the app as built; routes added on any branch are collected from it automatically.
 URL_MAP_APP = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+
+# URL variables that belong to no school: trust-level objects (instruments, areas, priorities,
+# reviews) and plain parameters. They have one sample, the same on both sides, and are never swapped.
+SHARED = {"filename", "instrument_id", "question_key", "direction", "priority_key", "area_key",
+          "review_id", "fmt", "kind", "name", "purpose"}
 
 # Views Flask makes itself, which cannot carry a decorator.
 BUILT_IN = {"static": Access(signed_in=False)}
@@ -36,24 +54,82 @@ class World:
 
 
 def build_world():
+    from app.categorisation import services as categorisation
+    from app.reports.pack_routes import _serializer as parent_link_serializer
+
     trust = make_trust()
     ours, theirs = make_school(trust, "Ours Primary"), make_school(trust, "Theirs Primary")
     our_survey, their_survey = make_survey([ours]), make_survey([theirs])
     emails = {}
+    users = {}
     for role in ROLES:
         email = f"{role}@ours.example"
-        make_user(email, role, None if role in TRUST_WIDE_ROLES else ours)
+        users[role] = make_user(email, role, None if role in TRUST_WIDE_ROLES else ours)
         emails[role] = email
+    # Trust-level objects, the same on both sides (see SHARED).
+    categorisation.install_defaults(trust)
+    area_key = categorisation.areas(trust.id)[0].key
+    draft = make_draft(questions=[{"key": "q1", "type": "text", "text": "Anything else?"}])
+    shared = {"filename": "css/app.css", "instrument_id": draft.id, "question_key": "q1",
+              "direction": "up", "priority_key": DEFAULT_PRIORITIES[0][0], "area_key": area_key,
+              "fmt": "csv", "kind": "safeguarding", "name": "evidence-pack", "purpose": "invitation"}
+    sides = {}
+    for school, survey in ((ours, our_survey), (theirs, their_survey)):
+        sides[school.id] = _school_samples(trust, school, survey, users)
+    review = categorisation.take_review(users["trust_admin"], trust, "Matrix review")  # commits
+    shared["review_id"] = review.id
+    with_parent_links = {}
+    for school in (ours, theirs):
+        # The public parents' summary link is /you-said-we-did/<token> too: signed, not an invitation.
+        token = parent_link_serializer().dumps(school.id)
+        with_parent_links[school.id] = {("reports.public_parents_summary", "token"): token,
+                                        ("reports.public_parents_summary_pdf", "token"): token}
     db.session.commit()
     # One sample per URL variable name. A new name in the URL map fails
-    # test_every_url_variable_has_a_sample_for_both_schools until it is added here.
+    # test_every_url_variable_has_a_sample_for_both_schools until it is added here (or to SHARED).
     return World(
-        ours={"school_id": ours.id, "survey_id": our_survey.id,
-              "link_code": link_of(our_survey, ours), "filename": "css/app.css"},
-        theirs={"school_id": theirs.id, "survey_id": their_survey.id,
-                "link_code": link_of(their_survey, theirs), "filename": "css/app.css"},
+        ours={**shared, **sides[ours.id], **with_parent_links[ours.id]},
+        theirs={**shared, **sides[theirs.id], **with_parent_links[theirs.id]},
         emails=emails,
     )
+
+
+def _school_samples(trust, school, survey, users):
+    """One object of each school-owned kind, at this school; URL variable name -> value."""
+    from app.invitations.services import opt_out_token
+
+    link = next(s for s in survey.schools if s.school_id == school.id)
+    contact = make_contact(school, email=f"family@{school.id}.example", name="A Family")
+    pending = ContactImport(school_id=school.id, user_id=None, kind="family", filename="families.csv",
+                            text="name,email\nA Family,a@example.org\n")
+    token = secrets.token_urlsafe(16)
+    now = clock.utcnow()
+    session = ClassSession(survey_school_id=link.id, group_name="Class 1", opened_at=now,
+                           ends_at=now + timedelta(hours=1))
+    action = Action(school_id=school.id, priority_key=DEFAULT_PRIORITIES[0][0],
+                    you_said="More clubs", title="Start a club", owner="Head",
+                    due_on=date.today() + timedelta(days=30))
+    today = date.today()
+    event = ScheduleEvent(trust_id=trust.id, school_id=school.id, academic_year=today.year,
+                          term="autumn", kind="link_governor_visit", title="School event",
+                          starts_on=today, ends_on=today)
+    db.session.add_all([pending, InvitationToken(survey_school_id=link.id,
+                                                 token_hash=digest("invitation", token)),
+                        session, action, event])
+    response = make_response(survey, school, {"comments": "worried about someone"})
+    flag = CommentFlag(answer_id=response.answers[0].id, school_id=school.id, survey_id=survey.id,
+                       matched=["worried"])
+    db.session.add(flag)
+    db.session.flush()
+    return {"school_id": school.id, "survey_id": survey.id, "link_code": link.link_code,
+            "action_id": action.id, "class_session_id": session.id, "code": session.join_code,
+            "contact_id": contact.id, "event_id": event.id, "flag_id": flag.id,
+            "import_id": pending.id, "token": token, "signed": opt_out_token(contact)}
+
+
+def sample(side, endpoint, name):
+    """The sample for a name, or the one this endpoint needs when a name means two things."""
+    return side.get((endpoint, name), side[name])
 
 
 def rules(app: Flask):
@@ -64,23 +140,30 @@ def rules(app: Flask):
 
 
 def url_sets(rule, world):
-    """("ours" | "theirs" | "swap <name>", url values): all ours, all theirs, and each id swapped alone."""
+    """("ours" | "theirs" | "swap <name>", url values): all ours, all theirs, and each
+    school-owned variable swapped alone. SHARED variables are the same on both sides."""
     names = sorted(rule.arguments)
-    yield "ours", {name: world.ours[name] for name in names}
-    if names:
-        yield "theirs", {name: world.theirs[name] for name in names}
-    if len(names) > 1:
-        for swapped in names:
-            values = {name: world.ours[name] for name in names}
-            values[swapped] = world.theirs[swapped]
-            yield f"swap {swapped}", values
+    owned = [name for name in names if name not in SHARED]
+
+    def values(theirs=()):
+        return {name: sample(world.theirs if name in theirs else world.ours, rule.endpoint, name)
+                for name in names}
+
+    yield "ours", values()
+    if owned:
+        yield "theirs", values(owned)
+    if len(owned) > 1:
+        for swapped in owned:
+            yield f"swap {swapped}", values({swapped})
 
 
 def expected(access: Access, who, side):
     """What may happen: a set of "ok", "sign_in" (sent to sign in) and "not_found"."""
     if not access.signed_in:
         # A public page may send people on to sign in (signing out does): that still let them in.
-        return {"ok", "sign_in"}
+        # Public links are found by their token alone, so another school's or a mixed link may
+        # name nothing; our own must work.
+        return {"ok", "sign_in"} if side == "ours" else {"ok", "sign_in", "not_found"}
     if who == SIGNED_OUT:
         return {"sign_in"}
     if access.roles and who not in access.roles:
