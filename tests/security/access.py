@@ -36,12 +36,34 @@ URL_MAP_APP = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
 SHARED = {"filename", "instrument_id", "question_key", "direction", "priority_key", "area_key",
           "review_id", "fmt", "kind", "name", "purpose"}
 
+# Query arguments a route needs to name anything (without them it answers 404 to everyone):
+# endpoint -> {query argument: world sample name}, taken from the same side as the URL.
+QUERY = {
+    "reports.export_trust_indicators": {"survey_id": "survey_id"},
+    "reports.export_trust_responses": {"survey_id": "survey_id"},
+    "reports.export_school_indicators": {"survey_id": "survey_id"},
+    "reports.export_school_responses": {"survey_id": "survey_id"},
+    "categorisation.compare_reviews": {"first": "review_id", "second": "review_id"},
+    "reports.wellbeing_trend_chart": {"instrument": "instrument_key"},
+}
+
+# Routes that answer an import that is not yours by sending you back to start again (with a
+# message, showing nothing of it) rather than 404: that redirect counts as not found for a
+# school-level user. Imports belong to their uploader, so the trust's roles are sent back too.
+REDIRECT_WHEN_NOT_YOURS = {"invitations.map_columns", "invitations.preview_import"}
+
 # Views Flask makes itself, which cannot carry a decorator.
 BUILT_IN = {"static": Access(signed_in=False)}
 
 
-def access_for(app, endpoint):
-    return BUILT_IN.get(endpoint) or access_of(app.view_functions[endpoint])
+def access_for(app, endpoint, values=None):
+    """The view's declared Access; for a report pack, narrowed to the roles of the pack named."""
+    access = BUILT_IN.get(endpoint) or access_of(app.view_functions[endpoint])
+    if endpoint in ("reports.show_pack", "reports.pack_pdf") and values and "name" in values:
+        from app.reports.pack_routes import PACKS
+
+        return Access(signed_in=True, roles=frozenset(PACKS[values["name"]][2]))
+    return access
 
 
 @dataclass
@@ -72,7 +94,8 @@ def build_world():
     draft = make_draft(questions=[{"key": "q1", "type": "text", "text": "Anything else?"}])
     shared = {"filename": "css/app.css", "instrument_id": draft.id, "question_key": "q1",
               "direction": "up", "priority_key": DEFAULT_PRIORITIES[0][0], "area_key": area_key,
-              "fmt": "csv", "kind": "safeguarding", "name": "evidence-pack", "purpose": "invitation"}
+              "fmt": "csv", "kind": "safeguarding", "name": "evidence-pack", "purpose": "invitation",
+              "instrument_key": our_survey.instrument.key}  # a query argument, see QUERY
     sides = {}
     for school, survey in ((ours, our_survey), (theirs, their_survey)):
         sides[school.id] = _school_samples(trust, school, survey, users)
@@ -100,7 +123,10 @@ def _school_samples(trust, school, survey, users):
 
     link = next(s for s in survey.schools if s.school_id == school.id)
     contact = make_contact(school, email=f"family@{school.id}.example", name="A Family")
-    pending = ContactImport(school_id=school.id, user_id=None, kind="family", filename="families.csv",
+    # The matrix deletes this one (the delete route sorts before edit).
+    doomed = make_contact(school, email=f"doomed@{school.id}.example", name="Another Family")
+    # Imports are the uploader's own: the head at ours started both.
+    pending = ContactImport(school_id=school.id, user_id=users["head"].id, kind="family", filename="families.csv",
                             text="name,email\nA Family,a@example.org\n")
     token = secrets.token_urlsafe(16)
     now = clock.utcnow()
@@ -123,7 +149,7 @@ def _school_samples(trust, school, survey, users):
     db.session.flush()
     return {"school_id": school.id, "survey_id": survey.id, "link_code": link.link_code,
             "action_id": action.id, "class_session_id": session.id, "code": session.join_code,
-            "contact_id": contact.id, "event_id": event.id, "flag_id": flag.id,
+            "contact_id": contact.id, ("invitations.delete_contact", "contact_id"): doomed.id, "event_id": event.id, "flag_id": flag.id,
             "import_id": pending.id, "token": token, "signed": opt_out_token(contact)}
 
 
@@ -146,8 +172,10 @@ def url_sets(rule, world):
     owned = [name for name in names if name not in SHARED]
 
     def values(theirs=()):
-        return {name: sample(world.theirs if name in theirs else world.ours, rule.endpoint, name)
-                for name in names}
+        query = {arg: (world.theirs if theirs == owned else world.ours)[name]
+                 for arg, name in QUERY.get(rule.endpoint, {}).items()}
+        return {**query, **{name: sample(world.theirs if name in theirs else world.ours,
+                                         rule.endpoint, name) for name in names}}
 
     yield "ours", values()
     if owned:
@@ -176,11 +204,13 @@ def expected(access: Access, who, side):
     return {"ok"}
 
 
-def outcome(response):
+def outcome(response, redirect_is_not_found=False):
     if response.status_code == 404:
         return "not_found"
     if response.status_code in (301, 302, 303) and "/sign-in" in response.headers["Location"]:
         return "sign_in"
+    if redirect_is_not_found and response.status_code in (301, 302, 303):
+        return "not_found"
     if response.status_code < 400 or response.status_code == 400:
         return "ok"
     return f"status {response.status_code}"
