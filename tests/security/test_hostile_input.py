@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.models import Answer, Instrument, Question, Response, SurveySchool
+from app.models import Answer, Instrument, Question, Response, Survey, SurveySchool
 from tests.security.access import (
     URL_MAP_APP, access_for, build_world, poster_for, rules, sign_in_as, url_sets,
 )
@@ -69,7 +69,7 @@ def stored_problems(their_school_id, before):
         question = db.session.scalar(
             sa.select(Question).join(Instrument).where(
                 Question.key == answer.question_key,
-                Instrument.id == response.survey.instrument_id))
+                Instrument.id == db.session.get(Survey, response.survey_id).instrument_id))
         if question is None:
             problems.append(f"answer to unknown question {answer.question_key!r}")
         elif answer.value is not None and answer.value not in {c for c, _ in question.choices()}:
