@@ -9,10 +9,16 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from argon2 import PasswordHasher
+
 from app import create_app
+from app.models import users as users_model
 from app.extensions import db
 from config import TestConfig
 from tests.postgres import PostgresServer
+
+# Real argon2id, with the cheapest parameters: tests check behaviour, not the cost of guessing.
+users_model._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 BACKENDS = os.environ.get("SV_TEST_DATABASES", "sqlite,postgresql").split(",")
 

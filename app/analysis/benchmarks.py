@@ -50,7 +50,7 @@ def benchmark(table, by=("survey_id", "question_key"), school_col="school_id",
     suppressed = schools["suppressed"].fillna(True).astype(bool) \
         if "suppressed" in schools.columns else pd.Series(False, index=schools.index)
     schools["suppressed"] = suppressed | schools[value_col].isna()
-    value = schools[value_col].astype("float64")
+    schools[value_col] = schools[value_col].astype("float64")
 
     shown = schools.loc[~schools["suppressed"], by + [value_col]]
     grouped = shown.groupby(by, dropna=False)[value_col]

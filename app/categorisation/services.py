@@ -347,7 +347,7 @@ def reviews(trust_id):
 
 
 def review_or_404(trust_id, review_id):
-    review = db.session.get(Review, review_id)
+    review = db.session.get(Review, review_id) if review_id is not None else None
     if review is None or review.trust_id != trust_id:
         raise NotFound("That review does not exist.")
     return review

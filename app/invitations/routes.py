@@ -2,10 +2,10 @@
 
 from flask import Response as HttpResponse
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app import clock
-from app.auth.scope import role_required, school_or_404, visible_schools
+from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
 from app.extensions import csrf, db
 from app.invitations import bp, contacts, rates, services
 from app.invitations.forms import ContactForm, TemplateForm, UploadForm
@@ -230,6 +230,7 @@ def edit_template(survey_id, purpose):
 
 
 @bp.route("/opt-out/<signed>", methods=["GET", "POST"])
+@public
 @csrf.exempt  # mail programs' one-click unsubscribe posts without a form; the signed link is the proof
 def opt_out(signed):
     try:
@@ -258,7 +259,7 @@ def _rates_context():
 
 
 @bp.route("/rates")
-@login_required
+@signed_in
 def response_rates():
     schools, surveys, survey = _rates_context()
     table = rates.school_rates(survey, schools) if survey else None
@@ -285,7 +286,7 @@ def _by_audience(surveys, schools):
 
 
 @bp.route("/rates.json")
-@login_required
+@signed_in
 def response_rates_data():
     schools, surveys, survey = _rates_context()
     if survey is None:
@@ -302,7 +303,7 @@ def response_rates_data():
 
 
 @bp.route("/rates/per-day.png")
-@login_required
+@signed_in
 def responses_per_day_chart():
     schools, surveys, survey = _rates_context()
     if survey is None:
@@ -318,7 +319,7 @@ def responses_per_day_chart():
 
 
 @bp.route("/rates/schools/<int:school_id>")
-@login_required
+@signed_in
 def school_rates(school_id):
     school = school_or_404(current_user, school_id)
     surveys = rates.current_surveys([school.id])
