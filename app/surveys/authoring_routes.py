@@ -14,7 +14,7 @@ from app.surveys.authoring_forms import (
     ActionForm, CloneForm, DetailsForm, InstrumentForm, PriorityForm, PublishForm, QuestionForm,
     TYPE_LABELS,
 )
-from app.surveys.forms import respondent_form_class, validate_questionnaire
+from app.surveys.forms import respondent_form_class, sections_of, validate_questionnaire
 
 READERS = ("trust_admin", "cio", "head")
 AUTHORS = ("trust_admin",)
@@ -218,6 +218,8 @@ def preview_instrument(instrument_id):
     trust = authoring.current_trust()
     return render_template(
         "instruments/preview.html", form=form, instrument=instrument, session_expired=False,
+        sections=sections_of(instrument), pupil=instrument.audience.startswith("pupil"),
+        paged=len(instrument.questions) > 30, autosave_url=None,
         survey=SimpleNamespace(title=instrument.name),
         link=SimpleNamespace(school=SimpleNamespace(name="Preview", trust=trust)),
     )

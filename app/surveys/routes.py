@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
 from app import clock
+from app.security import json_view
 from app.auth.scope import public, role_required, school_or_404, visible_schools
 from app.extensions import db, limiter
 from app.models import ClassSession, Survey, SurveySchool
@@ -250,6 +251,7 @@ def _autosave(link, token=None):
 
 @bp.route("/s/<link_code>/autosave", methods=["POST"])
 @public
+@json_view
 @limiter.limit("120 per minute", key_func=lambda: request.view_args.get("link_code", ""))
 def autosave(link_code):
     link = _link_or_404(link_code)
@@ -293,6 +295,7 @@ def respond_invitation(token, session_expired=False):
 
 @bp.route("/i/<token>/autosave", methods=["POST"])
 @public
+@json_view
 @limiter.limit("30 per minute", deduct_when=lambda response: response.status_code == 404)
 def autosave_invitation(token):
     row, page = _invitation_or_page(token)
