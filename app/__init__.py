@@ -10,7 +10,9 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from config import Config, database_url
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from werkzeug.routing import IntegerConverter
+
+from app.extensions import MAX_ID, babel, csrf, db, limiter, login_manager, migrate
 from app.security import configure_security
 
 
@@ -95,7 +97,16 @@ def configure_templates(app):
     app.jinja_env.filters["time_of_day"] = lambda value: format_time(value, "h:mm a")
 
 
+class IdConverter(IntegerConverter):
+    """<int:...> URL parts, bounded to what an id column can hold: larger numbers are a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def configure_blueprints(app):
+    app.url_map.converters["int"] = IdConverter
     from app.auth import bp as auth_bp
     from app.categorisation import bp as categorisation_bp
     from app.comments import bp as comments_bp

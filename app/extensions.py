@@ -24,6 +24,10 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Ids are 32-bit integers in the database; anything larger names nothing (and would make
+# PostgreSQL raise), so URLs and forms treat it as not found.
+MAX_ID = 2**31 - 1
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()

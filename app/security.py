@@ -84,9 +84,20 @@ def mark_active():
     session["seen"] = time.time()
 
 
+def framed_by_this_site(view):
+    """Mark a view this site shows inside its own pages (the phone-sized preview)."""
+    view.framed_by_this_site = True
+    return view
+
+
 def _add_headers(response):
     nonce = g.get("csp_nonce", "")
-    response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=nonce))
+    csp = CSP.format(nonce=nonce)
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "framed_by_this_site", False):
+        csp = csp.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Content-Security-Policy", csp)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:

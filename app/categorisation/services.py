@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app import clock
 from app.categorisation import evidence as evidence_module
 from app.categorisation.rules import category_for, check_rule, combine
-from app.extensions import db
+from app.extensions import MAX_ID, db
 from app.models import School
 from app.models.audit import record
 from app.models.categorisation import (
@@ -83,7 +83,7 @@ def save_area(user, trust_id, name, area_id=None):
         area = Area(trust_id=trust_id, key=key, name=name, position=len(areas(trust_id)))
         db.session.add(area)
     else:
-        area = db.session.get(Area, area_id)
+        area = db.session.get(Area, area_id) if 0 < area_id <= MAX_ID else None
         if area is None or area.trust_id != trust_id:
             raise NotFound("That area does not exist.")
         area.name = name

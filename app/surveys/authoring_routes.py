@@ -14,6 +14,7 @@ from app.surveys.authoring_forms import (
     ActionForm, CloneForm, DetailsForm, InstrumentForm, PriorityForm, PublishForm, QuestionForm,
     TYPE_LABELS,
 )
+from app.security import framed_by_this_site
 from app.surveys.forms import respondent_form_class, sections_of, validate_questionnaire
 
 READERS = ("trust_admin", "cio", "head")
@@ -207,6 +208,7 @@ def delete_question(instrument_id, question_key):
 
 @bp.route("/instruments/<int:instrument_id>/preview", methods=["GET", "POST"])
 @role_required(*READERS)
+@framed_by_this_site
 def preview_instrument(instrument_id):
     """The respondent's page for this instrument; answers are checked but never stored."""
     instrument = _instrument_or_404(instrument_id)

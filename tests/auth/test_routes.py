@@ -89,3 +89,9 @@ def test_passwords_are_stored_as_argon2_hashes(app, people):
         user = db.session.scalar(sa.select(User).where(User.email == "cio@trust.example"))
         assert user.password_hash.startswith("$argon2id$")
         assert "correct horse" not in user.password_hash
+
+
+def test_an_id_too_large_for_the_database_is_a_plain_404(client, auth, people):
+    auth.sign_in("cio@trust.example")
+    assert client.get("/schools/99999999999").status_code == 404
+    assert client.get(f"/schools/{2**31 - 1}").status_code == 404
