@@ -123,3 +123,17 @@ def make_contact(school, email=None, kind="family", name=None, mobile=None, year
     db.session.add(contact)
     db.session.flush()
     return contact
+
+
+def survey_form(instrument_id, school_ids, **changes):
+    """The fields of the 'schedule a survey' form, open from today to next July."""
+    today = date.today()
+    data = {
+        "title": "Parent survey, spring", "instrument_id": str(instrument_id),
+        "school_ids": [str(school_id) for school_id in school_ids],
+        "opens_on": [str(today.day), str(today.month), str(today.year)],
+        "closes_on": ["1", "7", str(today.year + 1)],
+        "access_mode": "open_link", "anonymity": "anonymous",
+    }
+    data.update(changes)
+    return data

@@ -16,6 +16,7 @@ from app.models import (
 from app.surveys import collection
 from tests.builders import (
     builtin_instrument, link_of, make_response, make_school, make_survey, make_trust, make_user,
+    survey_form,
 )
 from tests.surveys.test_routes import full_answers
 
@@ -59,24 +60,17 @@ def page_text(response):
 
 # Scheduling
 
-def survey_form(app, instrument_key, **changes):
+def scheduling_form(app, instrument_key, **changes):
     with app.app_context():
         instrument = builtin_instrument(instrument_key)
         school = db.session.scalar(sa.select(School.id).where(School.name == "First Primary"))
-    today = date.today()
-    data = {
-        "title": "Spring survey", "instrument_id": str(instrument.id), "school_ids": [str(school)],
-        "opens_on": [str(today.day), str(today.month), str(today.year)],
-        "closes_on": ["1", "7", str(today.year + 1)],
-        "access_mode": "tokens", "anonymity": "confidential",
-    }
-    data.update(changes)
-    return data
+    return survey_form(instrument.id, [school], **{
+        "title": "Spring survey", "access_mode": "tokens", "anonymity": "confidential", **changes})
 
 
 def test_a_survey_is_scheduled_with_its_access_mode_and_anonymity(app, client, auth, trust):
     auth.sign_in("admin@trust.example")
-    response = client.post("/surveys/new", data=survey_form(app, "staff"))
+    response = client.post("/surveys/new", data=scheduling_form(app, "staff"))
     assert response.status_code == 302
     page = page_text(client.get(response.headers["Location"]))
     assert "Invitations for each school" in page and "Confidential" in page
@@ -93,7 +87,7 @@ def test_a_survey_is_scheduled_with_its_access_mode_and_anonymity(app, client, a
 ])
 def test_a_bad_access_mode_or_anonymity_is_refused_plainly(app, client, auth, trust, changes, message):
     auth.sign_in("admin@trust.example")
-    response = client.post("/surveys/new", data=survey_form(app, "parent", **changes))
+    response = client.post("/surveys/new", data=scheduling_form(app, "parent", **changes))
     assert response.status_code == 200 and message in page_text(response)
     assert count(app, Survey) == 3
 

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Answer, Response, Survey
-from tests.builders import link_of, make_school, make_survey, make_trust, make_user, parent_instrument
+from tests.builders import (
+    link_of, make_school, make_survey, make_trust, make_user, parent_instrument, survey_form,
+)
 
 
 @pytest.fixture
@@ -47,22 +49,15 @@ def stored_responses(app):
 
 # Scheduling
 
-def survey_form(trust, **changes):
-    today = date.today()
-    data = {
-        "title": "Parent survey, spring", "instrument_id": str(trust["instrument"]),
-        "school_ids": [str(trust["first"]), str(trust["second"])],
-        "opens_on": [str(today.day), str(today.month), str(today.year)],
-        "closes_on": ["1", "7", str(today.year + 1)],
-        "access_mode": "open_link", "anonymity": "anonymous",
-    }
+def scheduling_form(trust, **changes):
+    data = survey_form(trust["instrument"], [trust["first"], trust["second"]])
     data.update(changes)
     return data
 
 
 def test_a_trust_admin_creates_a_survey_with_a_link_per_school(app, client, auth, trust):
     auth.sign_in("admin@trust.example")
-    response = client.post("/surveys/new", data=survey_form(trust))
+    response = client.post("/surveys/new", data=scheduling_form(trust))
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
     assert b"First Primary" in page.data and b"Second Primary" in page.data
@@ -88,7 +83,7 @@ def test_a_trust_admin_creates_a_survey_with_a_link_per_school(app, client, auth
 def test_a_bad_survey_form_comes_back_with_the_problem_and_saves_nothing(
         app, client, auth, trust, changes, message):
     auth.sign_in("admin@trust.example")
-    response = client.post("/surveys/new", data=survey_form(trust, **changes))
+    response = client.post("/surveys/new", data=scheduling_form(trust, **changes))
     assert response.status_code == 200
     assert b"govuk-error-summary" in response.data and message in response.data
     with app.app_context():
@@ -97,9 +92,9 @@ def test_a_bad_survey_form_comes_back_with_the_problem_and_saves_nothing(
 
 def test_a_head_can_only_run_a_survey_for_their_own_school(app, client, auth, trust):
     auth.sign_in("head@first.example")
-    response = client.post("/surveys/new", data=survey_form(trust))
+    response = client.post("/surveys/new", data=scheduling_form(trust))
     assert b"Choose from the list" in response.data
-    ok = client.post("/surveys/new", data=survey_form(trust, school_ids=[str(trust["first"])]))
+    ok = client.post("/surveys/new", data=scheduling_form(trust, school_ids=[str(trust["first"])]))
     assert ok.status_code == 302
 
 
