@@ -33,6 +33,9 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")  # INFO logs a JSON line for each request
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
+    # Several app processes share limits only through Redis (RATELIMIT_STORAGE_URI=redis://host:6379);
+    # if Redis goes away, each process counts in memory rather than refusing every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
     # Outgoing email (invitations and reminders) through any SMTP server.
