@@ -116,3 +116,20 @@ def test_two_app_servers_on_one_database_serve_the_same_signed_in_session(databa
     lines = log_path.read_text().splitlines()
     assert any('"route": "/sign-in"' in line and '"status": 302' in line for line in lines)
     assert not any('"level": "error"' in line for line in lines)
+
+
+def test_the_compose_file_sets_only_settings_the_app_reads_and_its_files_exist():
+    def read(name):
+        with open(os.path.join(ROOT, name)) as handle:
+            return handle.read()
+
+    compose = read("docker-compose.yml")
+    block = compose.split("environment: &app-env\n")[1].split("    depends_on:")[0]
+    names = re.findall(r"^      ([A-Z_]+):", block, re.MULTILINE)
+    settings = read("config.py") + read("gunicorn.conf.py")
+    assert names and [n for n in names if f'"{n}"' not in settings] == []
+    dockerfile = read("Dockerfile")
+    for line in re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE):
+        for path in line.split():
+            assert os.path.exists(os.path.join(ROOT, path)), path
+    assert "/healthz" in dockerfile and "/healthz" in compose
