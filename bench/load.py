@@ -248,9 +248,11 @@ def run(backend, respondents, each, duration, kill_after):
         # The database keeps only a hash of each submission key (app.models.collection.digest).
         sent = {digest("response", key) for p in people for key in p.keys}
         acked = {digest("response", key) for p in people for key in p.acked}
-        # Throughput and latency in the steady part: all 50 at work, before the kill (or before
-        # the first respondent ran out of responses to send). The count check covers all.
-        window_end = min([started + killed_at] + [p.finished for p in people if p.finished])
+        # Throughput and latency in the steady part: before the kill, and while at least three
+        # quarters of the respondents are still sending. The count check covers the whole run.
+        finished = sorted(p.finished for p in people if p.finished)
+        quarter = finished[len(people) // 4] if len(finished) > len(people) // 4 else float("inf")
+        window_end = min(started + killed_at, quarter)
         window = window_end - started
         steady = [took for p in people for done, took in p.posts if done < window_end]
         requests = sum(1 for p in people for done, _ in p.requests if done < window_end)
