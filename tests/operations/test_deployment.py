@@ -63,11 +63,12 @@ class Gunicorn:
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        data = response.read().decode()
-        conn.close()
-        return response, data
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response, response.read().decode()
+        finally:
+            conn.close()  # also when the server is not up yet
 
     def wait(self):
         deadline = time.time() + 60
