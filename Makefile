@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test bench system-deps clean
+.PHONY: run test bench load system-deps clean
 
 $(VENV)/.run-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(VENV)/.dev-deps system-deps
 
 bench: $(VENV)/.dev-deps
 	$(BIN)/python -m bench
+
+# 50 respondents against gunicorn on SQLite, then on a throwaway PostgreSQL, with a kill and restart.
+load: $(VENV)/.dev-deps system-deps
+	$(BIN)/python -m bench.load --backend both
 
 system-deps:
 	@bash scripts/system-deps.sh

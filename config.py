@@ -18,7 +18,8 @@ def database_url(instance_path, url=None):
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # resolved in create_app
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error in the log never carries the answers it was storing.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # CSRF tokens are bound to the session, not to a clock that runs out mid-survey.
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
@@ -26,10 +27,15 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")  # INFO logs a JSON line for each request
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
+    # Several app processes share limits only through Redis (RATELIMIT_STORAGE_URI=redis://host:6379);
+    # if Redis goes away, each process counts in memory rather than refusing every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
     # Outgoing email (invitations and reminders) through any SMTP server.

@@ -13,6 +13,7 @@ from config import Config, database_url
 from werkzeug.routing import IntegerConverter
 
 from app.extensions import MAX_ID, babel, csrf, db, limiter, login_manager, migrate
+from app.logs import configure_logging
 from app.security import configure_security
 
 
@@ -21,6 +22,7 @@ def create_app(config_class=Config, **overrides):
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    configure_logging(app)  # first: its request id must exist before any other hook answers
     configure_database_url(app)
     configure_secret_key(app)
     configure_extensions(app)
@@ -77,7 +79,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # Writers queue for SQLite's one write lock; on a busy machine 5 s was not always enough.
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -111,12 +114,14 @@ def configure_blueprints(app):
     from app.categorisation import bp as categorisation_bp
     from app.comments import bp as comments_bp
     from app.errors import bp as errors_bp
+    from app.health import bp as health_bp
     from app.invitations import bp as invitations_bp
     from app.reports import bp as reports_bp
     from app.schedule import bp as schedule_bp
     from app.surveys import bp as surveys_bp
 
     app.register_blueprint(errors_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(reports_bp)

@@ -155,6 +155,8 @@ def import_measures(user, trust, data):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused("The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.") from None
+    if "\x00" in text:  # binary data that happens to decode; PostgreSQL cannot store it either
+        raise ImportRefused("The file is not a CSV text file. Save it from your spreadsheet as “CSV UTF-8”.")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [cell.strip().lower() for cell in next(reader, [])]

@@ -66,7 +66,7 @@ def start_import(user, school, kind, filename, data):
             f"The file has {len(rows) - 1:,} rows; up to {limit:,} can be imported at once. "
             "Split it into smaller files."
         )
-    if len(rows) < 2:
+    if not any(any(cell.strip() for cell in row) for row in rows[1:]):  # blank lines are not contacts
         raise ServiceError("The file has a heading row but no contacts.")
     pending = ContactImport(
         school_id=school.id, user_id=user.id, kind=kind, filename=(filename or "contacts.csv")[:200],

@@ -1,5 +1,6 @@
 """Forms: scheduling a survey, and the respondent's questionnaire built from an instrument."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxesInput, GovDateInput, GovRadioInput, GovSelect,
@@ -165,9 +166,17 @@ def field_name(question):
 
 
 def respondent_form_class(instrument):
-    """A FlaskForm class with one field per question of the instrument."""
-    fields = {field_name(q): question_field(q) for q in instrument.questions}
-    return type(f"{instrument.key.title()}Form", (RespondentForm,), fields)
+    """A FlaskForm class with one field per question of the instrument (built once if published)."""
+    # Per app (one app, one database), so ids cannot name another database's instrument.
+    cache = current_app.extensions.setdefault("sv_form_classes", {})
+    key = (instrument.id, instrument.key, instrument.version)
+    form_class = cache.get(key)
+    if form_class is None:
+        fields = {field_name(q): question_field(q) for q in instrument.questions}
+        form_class = type(f"{instrument.key.title()}Form", (RespondentForm,), fields)
+        if instrument.status == "published":
+            cache[key] = form_class
+    return form_class
 
 
 def question_field(question):

@@ -5,11 +5,13 @@ import uuid
 import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import (
-    abort, flash, jsonify, make_response, redirect, render_template, request, url_for,
+    abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+    url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from app import clock
 from app.security import json_view
@@ -165,11 +167,14 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
                 if class_session is not None:
                     return redirect(url_for("surveys.join", done=class_session.join_code))
                 return redirect(url_for("surveys.thank_you", link_code=link.link_code))
+    pupil = class_session is not None
+    blank = request.method == "GET" and not resumed and not session_expired
     page = render_template(
         "respond/questionnaire.html", form=form, survey=survey, link=link,
         instrument=instrument, sections=sections_of(instrument),
+        questions_html=_blank_questions(instrument, form, pupil) if blank else None,
         session_expired=session_expired, resumed=resumed,
-        pupil=class_session is not None,
+        pupil=pupil,
         answered_url=url_for("surveys.already_answered", link_code=link.link_code)
         if survey.access_mode == "open_link" and not request.args.get("another") else None,
         paged=len(instrument.questions) > (12 if class_session else 30),
@@ -183,6 +188,26 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
         # A shared classroom device: the back button must not bring the last pupil's page back.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _blank_questions(instrument, form, pupil):
+    """Render an unanswered form's questions once a process: a published version never changes.
+
+    Rendering ~20 GOV.UK radio macros was most of a respondent's page time. The CSRF token and
+    submission key are outside this block, so every respondent still gets their own.
+    """
+    if instrument.status != "published":
+        return None
+    # Per app (one app, one database), so ids cannot name another database's instrument.
+    cache = current_app.extensions.setdefault("sv_blank_questions", {})
+    key = (instrument.id, instrument.key, instrument.version, pupil)
+    html = cache.get(key)
+    if html is None:
+        html = Markup(render_template(
+            "respond/_questions.html", form=form, sections=sections_of(instrument), pupil=pupil,
+        ))
+        cache[key] = html
+    return html
 
 
 def _form_data(instrument, answers):

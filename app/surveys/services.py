@@ -124,11 +124,12 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
         else:
             response.answers.extend(Answer(value=code, **base) for code in value)
     db.session.add(response)
-    flag_safeguarding(response)
     try:
+        flag_safeguarding(response)  # its queries flush the response, so a race can break here
         commit()
-    except Conflict:
+    except (Conflict, sa.exc.IntegrityError):
         # Two copies of the same submission raced; the first one stored is the response.
+        db.session.rollback()
         stored = find_response(submission_key)
         if stored is None:
             raise
