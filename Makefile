@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test bench system-deps clean
+.PHONY: run test bench system-deps clean translations
 
 $(VENV)/.run-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ test: $(VENV)/.dev-deps system-deps
 
 bench: $(VENV)/.dev-deps
 	$(BIN)/python -m bench
+
+# After changing respondent wording: refresh the catalogue, add the Welsh to
+# app/translations/cy/LC_MESSAGES/messages.po, then compile (the .mo is committed, so
+# `make run` needs no extra step; tests/test_translations.py checks it is up to date).
+translations: $(VENV)/.run-deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -29,6 +29,14 @@ STANDARD_LABELS = {
     "Not happy": _l("Not happy"),
     "Yes": _l("Yes"),
     "No": _l("No"),
+    # Year groups, as the built-in instruments ask them.
+    "Reception": _l("Reception"),
+    "Year 1": _l("Year 1"),
+    "Year 2": _l("Year 2"),
+    "Year 3": _l("Year 3"),
+    "Year 4": _l("Year 4"),
+    "Year 5": _l("Year 5"),
+    "Year 6": _l("Year 6"),
 }
 
 

@@ -5,8 +5,9 @@ import uuid
 import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import (
-    abort, flash, jsonify, make_response, redirect, render_template, request, session, url_for,
+    abort, flash, jsonify, make_response, redirect, render_template, request, url_for,
 )
+from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -169,6 +170,7 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
                 flash(str(error), "error")
             else:
                 if class_session is not None:
+                    flask_session.pop(JOINED, None)  # the next pupil on this device is a new join
                     return redirect(url_for("surveys.join", done=class_session.join_code))
                 return redirect(url_for("surveys.thank_you", link_code=link.link_code))
     page = render_template(
@@ -369,6 +371,9 @@ def change_anonymity(survey_id):
 
 # Pupils in class
 
+# The join code this browser was last counted for, so a refresh is not a second join.
+JOINED = "joined_class"
+
 def _join_page(form, error=None, done=None, ended=None, status=200):
     return render_template("respond/join.html", form=form, error=error, done=done,
                            ended=ended), status
@@ -387,6 +392,7 @@ def join():
         return response
     if not form.validate_on_submit():
         return _join_page(form)
+    flask_session.pop(JOINED, None)  # typing the code is a new pupil joining
     try:
         session = collection.session_by_code(form.code.data, clock.utcnow())
     except collection.SessionEnded:
@@ -409,8 +415,9 @@ def answer_in_class(code, session_expired=False):
         form = JoinForm(formdata=None)
         form.code.errors = [_("Check the code on the board and try again.")]
         return _join_page(form, status=404)
-    if request.method == "GET":
+    if request.method == "GET" and flask_session.get(JOINED) != session.join_code:
         collection.count_join(session)
+        flask_session[JOINED] = session.join_code
     return _questionnaire(session.survey_school, session_expired=session_expired,
                           class_session=session)
 

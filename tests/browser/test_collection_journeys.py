@@ -120,7 +120,7 @@ def storage_is_empty(page):
 def test_two_pupils_answer_in_turn_on_one_tablet_and_the_teacher_sees_counts(live_server, browser):
     app = live_server.app
     with app.app_context():
-        session = db.session.scalar(sa.select(ClassSession))
+        session = db.session.scalar(sa.select(ClassSession).where(ClassSession.group_name == "Year 5 Oak"))
         code, session_id, survey_id = session.join_code, session.id, session.survey_school.survey_id
         completions = session.completions
     before = count_responses(app, survey_id)
