@@ -125,7 +125,8 @@ class SurveyForm(FlaskForm):
         "Anonymity", widget=GovRadioInput(), choices=[
             ("anonymous", "Anonymous: nobody, not even the trust, can tell who answered"),
             ("confidential", "Confidential: answers are only reported for groups, never for one person"),
-            ("named", "Named: people may choose to give their name"),
+            ("named", "Named: people may give their name; only the school's DSL sees it, beside a "
+                      "flagged comment (pupils in class are not asked)"),
         ], default="anonymous",
         description="Once anyone has answered, this can be made stricter but never looser.",
         validators=[InputRequired("Choose how anonymous the survey is")],
