@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from flask import request, session
 from flask_babel import get_locale
-from flask_login import current_user
 
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 DEFAULT_LANGUAGE = "en"
@@ -31,11 +30,11 @@ def chosen_language():
 
 
 def select_locale():
-    """Flask-Babel's locale: the chosen language on respondent pages, and for anyone not
-    signed in (their error pages); signed-in staff pages are in English."""
+    """Flask-Babel's locale: the chosen language on respondent pages (and the page-not-found
+    page of a mistyped address); staff pages, whose words are not translated yet, in English."""
     if not request:
         return DEFAULT_LANGUAGE
-    if request.endpoint in RESPONDENT_ENDPOINTS or not current_user.is_authenticated:
+    if request.endpoint in RESPONDENT_ENDPOINTS or request.endpoint is None:
         return chosen_language()
     return DEFAULT_LANGUAGE
 
