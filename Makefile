@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test bench load system-deps clean
+.PHONY: run test bench load system-deps clean translations
 
 $(VENV)/.run-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ bench: $(VENV)/.dev-deps
 # 50 respondents against gunicorn on SQLite, then on a throwaway PostgreSQL, with a kill and restart.
 load: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench.load --backend both
+
+# After changing respondent wording: refresh the catalogue, add the Welsh to
+# app/translations/cy/LC_MESSAGES/messages.po, then compile (the .mo is committed, so
+# `make run` needs no extra step; tests/test_translations.py checks it is up to date).
+translations: $(VENV)/.run-deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 system-deps:
 	@bash scripts/system-deps.sh

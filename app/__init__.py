@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import MAX_ID, babel, csrf, db, limiter, login_manager, migrate
 from app.logs import configure_logging
+from app.i18n import configure_i18n, select_locale
 from app.security import configure_security
 
 
@@ -28,6 +29,7 @@ def create_app(config_class=Config, **overrides):
     configure_extensions(app)
     configure_templates(app)
     configure_security(app)
+    configure_i18n(app)
     configure_blueprints(app)
     configure_cli(app)
     return app
@@ -56,7 +58,7 @@ def configure_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"

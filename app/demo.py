@@ -156,7 +156,7 @@ def _term(day):
 
 
 def _collection_surveys(schools, rng, today):
-    """A staff survey by invitation and a KS2 pupil survey in class sessions, both open now."""
+    """A staff survey by invitation and KS2 and KS1 pupil surveys in class sessions, all open now."""
     opens, closes = today - timedelta(days=10), today + timedelta(days=14)
     runs = [("staff", "tokens", "Staff survey"), ("pupil_ks2", "class_session", "Pupil survey (KS2)")]
     for key, mode, title in runs:
@@ -179,6 +179,15 @@ def _collection_surveys(schools, rng, today):
     db.session.add(ClassSession(
         survey_school=survey.schools[0], teacher=teacher, group_name="Year 5 Oak",
         opened_at=now, ends_at=now + timedelta(hours=4), joins=3, completions=2,
+    ))
+    # A KS1 class just starting, so the demo shows the faces (and with ?lang=cy, the Welsh).
+    ks1 = Survey(title=f"Pupil survey (KS1), {_term(opens)}", instrument=latest_published("pupil_ks1"),
+                 opens_on=opens, closes_on=closes, access_mode="class_session", anonymity="anonymous")
+    ks1.schools = [SurveySchool(school=survey.schools[0].school)]
+    db.session.add(ks1)
+    db.session.add(ClassSession(
+        survey_school=ks1.schools[0], teacher=teacher, group_name="Year 1 Ash",
+        opened_at=now, ends_at=now + timedelta(hours=4),
     ))
 
 

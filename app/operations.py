@@ -15,7 +15,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from app import clock
 from app.extensions import db
-from app.models import Answer, Response, School, SignInThrottle, Trust
+from app.models import (
+    Answer, PartialResponse, Response, School, SignInThrottle, Survey, SurveySchool, Trust,
+)
 from app.models.audit import record
 
 
@@ -105,12 +107,18 @@ def months_before(day, months):
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# Unfinished answers are kept only while they could still be sent, plus a few days for anyone
+# who pressed send just as the survey closed to get a clear page rather than a lost answer.
+UNFINISHED_GRACE_DAYS = 7
+
+
 def run_retention(today=None):
-    """Delete responses (and their answers) older than each trust's retention_months.
+    """Delete responses (and their answers) older than each trust's retention_months, and
+    unfinished autosaved answers of surveys closed more than UNFINISHED_GRACE_DAYS ago.
 
     There is no stored indicator table yet: indicators are computed from responses, so results
     for surveys older than the retention period disappear with their responses.
-    Returns {trust name: responses deleted}.
+    Returns {trust name: {"responses": deleted, "unfinished": deleted}}.
     """
     today = today or clock.today()
     deleted = {}
@@ -120,9 +128,15 @@ def run_retention(today=None):
                .where(School.trust_id == trust.id, Response.submitted_on < cutoff))
         db.session.execute(sa.delete(Answer).where(Answer.response_id.in_(old)))
         count = db.session.execute(sa.delete(Response).where(Response.id.in_(old))).rowcount
+        closed = (sa.select(SurveySchool.id).join(Survey, Survey.id == SurveySchool.survey_id)
+                  .join(School, School.id == SurveySchool.school_id)
+                  .where(School.trust_id == trust.id,
+                         Survey.closes_on < today - timedelta(days=UNFINISHED_GRACE_DAYS)))
+        unfinished = db.session.execute(sa.delete(PartialResponse).where(
+            PartialResponse.survey_school_id.in_(closed))).rowcount
         record("retention_run", cutoff=cutoff.isoformat(), responses_deleted=count,
-               trust_id=trust.id)
-        deleted[trust.name] = count
+               unfinished_deleted=unfinished, trust_id=trust.id)
+        deleted[trust.name] = {"responses": count, "unfinished": unfinished}
     # Failed sign-in counts are only needed while a lockout could still apply.
     db.session.execute(sa.delete(SignInThrottle).where(
         SignInThrottle.last_failed_at < clock.utcnow() - timedelta(days=1)))
@@ -164,7 +178,9 @@ retention_cli = AppGroup("retention", help="Delete response-level data the trust
 @retention_cli.command("run")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as if on this date.")
 def retention_run_command(today):
-    """Delete responses older than each trust's retention period (default 36 months)."""
+    """Delete responses older than each trust's retention period (default 36 months), and
+    unfinished answers of surveys closed more than a week ago."""
     deleted = run_retention(today.date() if today else None)
-    for trust, count in deleted.items():
-        click.echo(f"{trust}: deleted {count} responses older than the retention period.")
+    for trust, counts in deleted.items():
+        click.echo(f"{trust}: deleted {counts['responses']} responses older than the retention "
+                   f"period and {counts['unfinished']} unfinished answers of closed surveys.")

@@ -23,8 +23,8 @@ def test_demo_trust_has_twelve_schools_in_three_hubs_and_a_year_of_parent_and_st
         build_demo_trust(seed=7)
         assert db.session.scalar(sa.select(sa.func.count(School.id))) == 12
         assert db.session.scalar(sa.select(sa.func.count(Hub.id))) == 3
-        # 4 parent surveys, 2 past staff surveys, an open staff survey and an open KS2 survey.
-        assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 8
+        # 4 parent surveys, 2 past staff surveys, an open staff survey, open KS2 and KS1 surveys.
+        assert db.session.scalar(sa.select(sa.func.count(Survey.id))) == 9
         assert db.session.scalar(sa.select(sa.func.count(CommentFlag.id))) == 1
         assert db.session.scalar(sa.select(sa.func.count(Action.id))) == 48
         assert db.session.scalar(sa.select(sa.func.count(Response.id))) > 1000

@@ -84,6 +84,14 @@ class Question(db.Model):
 
     instrument: Mapped[Instrument] = relationship(back_populates="questions")
 
+    def text_in(self, language):
+        """The question in `language` when a translation is stored, else in English."""
+        return (self.translations or {}).get(language) or self.text
+
+    def language_of(self, language):
+        """The language text_in(language) is actually written in."""
+        return language if (self.translations or {}).get(language) else "en"
+
     def choices(self):
         """(code, label) pairs in the order a respondent sees them."""
         if self.type == "agree5":

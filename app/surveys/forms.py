@@ -1,6 +1,8 @@
 """Forms: scheduling a survey, and the respondent's questionnaire built from an instrument."""
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxesInput, GovDateInput, GovRadioInput, GovSelect,
@@ -13,6 +15,30 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 MAX_TEXT_ANSWER = 2000
+MAX_NAME = 100
+# The standard answer labels, translated on the respondent's page; a trust's own labels and
+# options are shown as written.
+STANDARD_LABELS = {
+    "Strongly agree": _l("Strongly agree"),
+    "Agree": _l("Agree"),
+    "Neither agree nor disagree": _l("Neither agree nor disagree"),
+    "Disagree": _l("Disagree"),
+    "Strongly disagree": _l("Strongly disagree"),
+    "Don't know": _l("Don't know"),
+    "Happy": _l("Happy"),
+    "Okay": _l("Okay"),
+    "Not happy": _l("Not happy"),
+    "Yes": _l("Yes"),
+    "No": _l("No"),
+    # Year groups, as the built-in instruments ask them.
+    "Reception": _l("Reception"),
+    "Year 1": _l("Year 1"),
+    "Year 2": _l("Year 2"),
+    "Year 3": _l("Year 3"),
+    "Year 4": _l("Year 4"),
+    "Year 5": _l("Year 5"),
+    "Year 6": _l("Year 6"),
+}
 
 
 class DateInput(GovDateInput):
@@ -27,7 +53,7 @@ class DateInput(GovDateInput):
 class FriendlyChoices:
     """Refuse values that are not among the choices with a message that says what to do."""
 
-    refusal = "Choose from the list"
+    refusal = _l("Choose from the list")
 
     def process_formdata(self, valuelist):
         self.refused = False
@@ -57,11 +83,11 @@ class Choices(FriendlyChoices, SelectMultipleField):
 
 
 class Answer(FriendlyChoices, RadioField):
-    refusal = "Choose one of the answers given"
+    refusal = _l("Choose one of the answers given")
 
 
 class AnswerList(FriendlyChoices, SelectMultipleField):
-    refusal = "Choose from the answers given"
+    refusal = _l("Choose from the answers given")
 
 
 class SurveyForm(FlaskForm):
@@ -100,7 +126,8 @@ class SurveyForm(FlaskForm):
         "Anonymity", widget=GovRadioInput(), choices=[
             ("anonymous", "Anonymous: nobody, not even the trust, can tell who answered"),
             ("confidential", "Confidential: answers are only reported for groups, never for one person"),
-            ("named", "Named: people may choose to give their name"),
+            ("named", "Named: people may give their name; only the school's DSL sees it, beside a "
+                      "flagged comment (pupils in class are not asked)"),
         ], default="anonymous",
         description="Once anyone has answered, this can be made stricter but never looser.",
         validators=[InputRequired("Choose how anonymous the survey is")],
@@ -148,59 +175,83 @@ class ClassSessionForm(FlaskForm):
 
 class JoinForm(FlaskForm):
     code = StringField(
-        "Type the code from the board", widget=GovTextInput(),
-        validators=[InputRequired("Type the code from the board"), Length(max=20)],
+        _l("Type the code from the board"), widget=GovTextInput(),
+        validators=[InputRequired(_l("Type the code from the board")), Length(max=20)],
     )
-    submit = SubmitField("Start", widget=GovSubmitInput())
+    submit = SubmitField(_l("Start"), widget=GovSubmitInput())
 
 
 class RespondentForm(FlaskForm):
     """Base of every questionnaire form: the idempotency key travels with the answers."""
 
     submission_key = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
-    submit = SubmitField("Send my answers", widget=GovSubmitInput())
+    submit = SubmitField(_l("Send my answers"), widget=GovSubmitInput())
 
 
 def field_name(question):
     return f"q_{question.key}"
 
 
-def respondent_form_class(instrument):
-    """A FlaskForm class with one field per question of the instrument (built once if published)."""
+def respondent_form_class(instrument, language="en", named=False):
+    """A FlaskForm class with one field per question of the instrument, worded in `language`
+    where the instrument has a translation; named surveys first ask for the person's name.
+    A published version never changes, so its class is built once per app."""
     # Per app (one app, one database), so ids cannot name another database's instrument.
     cache = current_app.extensions.setdefault("sv_form_classes", {})
-    key = (instrument.id, instrument.key, instrument.version)
+    key = (instrument.id, instrument.key, instrument.version, language, named)
     form_class = cache.get(key)
     if form_class is None:
-        fields = {field_name(q): question_field(q) for q in instrument.questions}
+        fields = {field_name(q): question_field(q, language) for q in instrument.questions}
+        if named:
+            fields["respondent_name"] = StringField(
+                _("Your name (optional)"), widget=GovTextInput(),
+                description=_("Leave this blank to answer without giving your name."),
+                validators=[Optional(), Length(max=MAX_NAME, message=_(
+                    "Your name must be %(count)d characters or fewer", count=MAX_NAME))],
+            )
         form_class = type(f"{instrument.key.title()}Form", (RespondentForm,), fields)
         if instrument.status == "published":
             cache[key] = form_class
     return form_class
 
 
-def question_field(question):
+def localised_choices(question):
+    """(code, label) pairs with the standard labels in the page's language."""
+    return [(code, str(STANDARD_LABELS.get(label, label))) for code, label in question.choices()]
+
+
+def question_field(question, language="en"):
+    text = question.text_in(language)
+    hint = question.hint or ""
     if question.type == "text":
         return TextAreaField(
-            question.text, description=question.hint or "",
+            text, description=hint,
             widget=GovCharacterCount(),
             validators=[
-                InputRequired("Write an answer") if question.required else Optional(),
-                Length(max=MAX_TEXT_ANSWER, message=f"Answers must be {MAX_TEXT_ANSWER} characters or fewer"),
+                InputRequired(_("Write an answer")) if question.required else Optional(),
+                Length(max=MAX_TEXT_ANSWER, message=_(
+                    "Answers must be %(count)d characters or fewer", count=MAX_TEXT_ANSWER)),
             ],
         )
-    message = f"Answer the question: {question.text}"
+    message = _("Answer the question: %(question)s", question=text)
     presence = InputRequired(message) if question.required else Optional()
-    choices = question.choices()
+    choices = localised_choices(question)
     if question.type == "multiple":
         return AnswerList(
-            question.text, description=question.hint or "", coerce=int, choices=choices,
+            text, description=hint, coerce=int, choices=choices,
             widget=GovCheckboxesInput(), validators=[presence],
         )
     return Answer(
-        question.text, description=question.hint or "", coerce=int, choices=choices,
+        text, description=hint, coerce=int, choices=choices,
         widget=GovRadioInput(), validators=[presence],
     )
+
+
+def respondent_name_from(form):
+    """The name a person gave on a named survey, or None."""
+    field = getattr(form, "respondent_name", None)
+    name = (field.data or "").strip() if field is not None and not field.errors else ""
+    return name[:MAX_NAME] or None
 
 
 def answers_from_form(form, instrument):

@@ -12,7 +12,7 @@ from app.models import Instrument, Question
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 QUESTION_FIELDS = (
     "key", "text", "type", "required", "dont_know", "reverse", "positive", "options",
-    "labels", "context", "scale", "hint", "read_aloud", "condition",
+    "labels", "context", "scale", "hint", "read_aloud", "condition", "translations",
 )
 
 

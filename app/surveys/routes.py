@@ -8,6 +8,9 @@ from flask import (
     abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
     url_for,
 )
+from flask import session as flask_session
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -24,7 +27,7 @@ from app.services import NotFound, ServiceError
 from app.surveys import bp, collection, invitations, services
 from app.surveys.forms import (
     AnonymityForm, ClassSessionForm, InvitationsForm, JoinForm, SurveyForm, answers_from_form,
-    field_name, respondent_form_class, sections_of, validate_questionnaire,
+    field_name, respondent_form_class, respondent_name_from, sections_of, validate_questionnaire,
 )
 
 SURVEY_ROLES = ("trust_admin", "head")
@@ -125,13 +128,14 @@ def respond(link_code, session_expired=False):
     link = _link_or_404(link_code)
     mode = link.survey.access_mode
     if mode == "tokens":
-        return _message("This survey is by invitation", [
-            "Each person taking part in this survey has their own invitation link or letter.",
-            f"If you have not had yours, or have lost it, please ask {link.school.name}.",
+        return _message(_("This survey is by invitation"), [
+            _("Each person taking part in this survey has their own invitation link or letter."),
+            _("If you have not had yours, or have lost it, please ask %(school)s.",
+              school=link.school.name),
         ], link)
     if mode == "class_session":
-        return _message("This survey is answered in class", [
-            "Pupils answer this survey in a lesson. Your teacher will show a code on the board.",
+        return _message(_("This survey is answered in class"), [
+            _("Pupils answer this survey in a lesson. Your teacher will show a code on the board."),
         ], link, join_link=True)
     return _questionnaire(link, session_expired=session_expired,
                           resume_key=request.cookies.get(RESUME_COOKIE))
@@ -143,7 +147,9 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
     status = survey.status(clock.today())
     if status != "open":
         return _not_open(link, status)
-    form_class = respondent_form_class(instrument)
+    language = str(get_locale())
+    form_class = respondent_form_class(
+        instrument, language, named=survey.anonymity == "named" and class_session is None)
     if request.method == "GET":
         partial = None if class_session else collection.load_partial(link, resume_key, token)
         form = form_class(data=_form_data(instrument, partial.answers) if partial else None)
@@ -156,6 +162,7 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
                 services.submit_response(
                     link, answers_from_form(form, instrument), form.submission_key.data,
                     clock.today(), token=token, class_session=class_session,
+                    respondent_name=respondent_name_from(form),
                 )
             except services.SurveyNotOpen as error:
                 return _not_open(link, error.status)
@@ -165,6 +172,7 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
                 flash(str(error), "error")
             else:
                 if class_session is not None:
+                    flask_session.pop(JOINED, None)  # the next pupil on this device is a new join
                     return redirect(url_for("surveys.join", done=class_session.join_code))
                 return redirect(url_for("surveys.thank_you", link_code=link.link_code))
     pupil = class_session is not None
@@ -200,7 +208,8 @@ def _blank_questions(instrument, form, pupil):
         return None
     # Per app (one app, one database), so ids cannot name another database's instrument.
     cache = current_app.extensions.setdefault("sv_blank_questions", {})
-    key = (instrument.id, instrument.key, instrument.version, pupil)
+    language = str(get_locale())
+    key = (instrument.id, instrument.key, instrument.version, pupil, language, "respondent_name" in form)
     html = cache.get(key)
     if html is None:
         html = Markup(render_template(
@@ -234,8 +243,8 @@ def csrf_failed(error):
     if request.endpoint == "surveys.answer_in_class":
         return answer_in_class(args["code"], session_expired=True)
     if request.is_json:
-        return jsonify(saved=False, message="Your session expired. Your answers are kept on this device."), 400
-    flash("Your session had expired, so nothing was saved. Please try again.", "error")
+        return jsonify(saved=False, message=_("Your session expired. Your answers are kept on this device.")), 400
+    flash(_("Your session had expired, so nothing was saved. Please try again."), "error")
     return redirect(request.url)
 
 
@@ -259,7 +268,7 @@ def already_answered(link_code):
 def _autosave(link, token=None):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return jsonify(saved=False, message="Send the answers as JSON."), 400
+        return jsonify(saved=False, message=_("Send the answers as JSON.")), 400
     key = payload.get("submission_key")
     try:
         collection.save_partial(link, key, payload.get("answers"), clock.today(), token=token)
@@ -288,10 +297,11 @@ def autosave(link_code):
 # Invitations
 
 def _token_used(link):
-    return _message("This invitation has already been used", [
-        "Someone has already sent answers with this invitation, so it cannot be used again.",
-        "If that was you, thank you: there is nothing more to do.",
-        f"If it was not you, or you need a new invitation, please ask {link.school.name}.",
+    return _message(_("This invitation has already been used"), [
+        _("Someone has already sent answers with this invitation, so it cannot be used again."),
+        _("If that was you, thank you: there is nothing more to do."),
+        _("If it was not you, or you need a new invitation, please ask %(school)s.",
+          school=link.school.name),
     ], link)
 
 
@@ -299,9 +309,9 @@ def _invitation_or_page(token):
     try:
         row = collection.token_by_value(token)
     except NotFound:
-        return None, _message("We cannot find this invitation", [
-            "The link may have been copied wrongly. Check it matches the one in your letter or message.",
-            "If it still does not work, ask the school for a new invitation.",
+        return None, _message(_("We cannot find this invitation"), [
+            _("The link may have been copied wrongly. Check it matches the one in your letter or message."),
+            _("If it still does not work, ask the school for a new invitation."),
         ], status=404)
     return row, None
 
@@ -325,9 +335,9 @@ def respond_invitation(token, session_expired=False):
 def autosave_invitation(token):
     row, page = _invitation_or_page(token)
     if page:
-        return jsonify(saved=False, message="There is no invitation at this link."), 404
+        return jsonify(saved=False, message=_("There is no invitation at this link.")), 404
     if row.used:
-        return jsonify(saved=False, message="This invitation has already been used."), 409
+        return jsonify(saved=False, message=_("This invitation has already been used.")), 409
     return _autosave(row.survey_school, token=token)
 
 
@@ -387,6 +397,9 @@ def change_anonymity(survey_id):
 
 # Pupils in class
 
+# The join code this browser was last counted for, so a refresh is not a second join.
+JOINED = "joined_class"
+
 def _join_page(form, error=None, done=None, ended=None, status=200):
     return render_template("respond/join.html", form=form, error=error, done=done,
                            ended=ended), status
@@ -405,12 +418,13 @@ def join():
         return response
     if not form.validate_on_submit():
         return _join_page(form)
+    flask_session.pop(JOINED, None)  # typing the code is a new pupil joining
     try:
         session = collection.session_by_code(form.code.data, clock.utcnow())
     except collection.SessionEnded:
         return _join_page(form, ended=True)
-    except NotFound as error:
-        form.code.errors = [str(error)]
+    except NotFound:
+        form.code.errors = [_("Check the code on the board and try again.")]
         return _join_page(form, status=404)
     return redirect(url_for("surveys.answer_in_class", code=session.join_code))
 
@@ -423,12 +437,13 @@ def answer_in_class(code, session_expired=False):
         session = collection.session_by_code(code, clock.utcnow())
     except collection.SessionEnded:
         return _join_page(JoinForm(formdata=None), ended=True)
-    except NotFound as error:
+    except NotFound:
         form = JoinForm(formdata=None)
-        form.code.errors = [str(error)]
+        form.code.errors = [_("Check the code on the board and try again.")]
         return _join_page(form, status=404)
-    if request.method == "GET":
+    if request.method == "GET" and flask_session.get(JOINED) != session.join_code:
         collection.count_join(session)
+        flask_session[JOINED] = session.join_code
     return _questionnaire(session.survey_school, session_expired=session_expired,
                           class_session=session)
 

@@ -84,7 +84,8 @@ def find_response(submission_key):
     )
 
 
-def submit_response(survey_school, answers, submission_key, today, token=None, class_session=None):
+def submit_response(survey_school, answers, submission_key, today, token=None, class_session=None,
+                    respondent_name=None):
     """Store one complete response; a repeat of the same submission key stores nothing new.
 
     answers: {question key: [codes]} or {question key: "free text"}.
@@ -92,6 +93,8 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
     token: the invitation (as given in the link), spent in the same transaction and never
     linked to the response.
     class_session: its completion count goes up by one in the same transaction.
+    respondent_name: kept only when the survey is named; anonymous and confidential surveys
+    never store a name, whatever is sent.
     """
     survey = survey_school.survey
     existing = find_response(submission_key)
@@ -116,6 +119,7 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
     response = Response(
         survey_id=survey.id, school_id=survey_school.school_id, submitted_on=today,
         idempotency_key=digest("response", submission_key), status="complete",
+        respondent_name=_name_if_named(survey, respondent_name),
     )
     for key, value in answers.items():
         base = dict(survey_id=survey.id, school_id=survey_school.school_id, question_key=key)
@@ -135,6 +139,12 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
             raise
         return stored
     return response
+
+
+def _name_if_named(survey, name):
+    if survey.anonymity != "named" or not isinstance(name, str):
+        return None
+    return name.strip()[:100] or None
 
 
 def response_counts(survey):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from app.extensions import db
-from app.models import ClassSession, PartialResponse, Response, Survey
+from app.models import Answer, ClassSession, PartialResponse, Response, Survey
 from app.surveys import collection
 from tests.browser.conftest import assert_accessible
 
@@ -120,7 +120,7 @@ def storage_is_empty(page):
 def test_two_pupils_answer_in_turn_on_one_tablet_and_the_teacher_sees_counts(live_server, browser):
     app = live_server.app
     with app.app_context():
-        session = db.session.scalar(sa.select(ClassSession))
+        session = db.session.scalar(sa.select(ClassSession).where(ClassSession.group_name == "Year 5 Oak"))
         code, session_id, survey_id = session.join_code, session.id, session.survey_school.survey_id
         completions = session.completions
     before = count_responses(app, survey_id)
@@ -167,3 +167,89 @@ def test_two_pupils_answer_in_turn_on_one_tablet_and_the_teacher_sees_counts(liv
     assert "Yes, always" not in teacher.locator("main").inner_text()
     teacher.context.close()
     tablet.context.close()
+
+
+def test_a_ks1_pupil_taps_faces_on_a_tablet_and_can_have_each_question_read_aloud(live_server, browser):
+    app = live_server.app
+    with app.app_context():
+        session = db.session.scalar(sa.select(ClassSession).where(ClassSession.group_name == "Year 1 Ash"))
+        code, survey_id = session.join_code, session.survey_school.survey_id
+        faces = [q.key for q in session.survey_school.survey.instrument.questions if q.type == "faces3"]
+    before = count_responses(app, survey_id)
+
+    tablet = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True).new_page()
+    tablet.goto(f"{live_server.url}/join")
+    tablet.fill("#code", code)
+    tablet.get_by_role("button", name="Start").tap()
+    tablet.get_by_role("button", name="Read it to me").first.wait_for()
+    assert tablet.locator(".sv-face").count() == 3 * len(faces)
+    # One read-aloud button for every question, the year group's included.
+    assert tablet.get_by_role("button", name="Read it to me").count() == len(faces) + 1
+    assert_accessible(tablet)
+
+    tablet.evaluate("""() => {
+        window.spoken = [];
+        window.speechSynthesis.speak = (utterance) => window.spoken.push([utterance.text, utterance.lang]);
+    }""")
+    tablet.locator(".sv-question", has=tablet.locator("input[name=q_happy]")).get_by_role(
+        "button", name="Read it to me").tap()
+    [[text, lang]] = tablet.evaluate("window.spoken")
+    assert text.startswith("Are you happy at school?") and "Happy" in text and lang == "en-GB"
+
+    tablet.get_by_text("Year 1", exact=True).tap()
+    chosen = {}
+    for number, key in enumerate(faces):
+        label = ("Happy", "Okay", "Not happy")[number % 3]
+        block = tablet.locator(".sv-question", has=tablet.locator(f"input[name=q_{key}]"))
+        # Tap the face where a finger would: the whole card is the target.
+        block.locator(".sv-face").filter(has=tablet.get_by_text(label, exact=True)).tap()
+        chosen[key] = {"Happy": 3, "Okay": 2, "Not happy": 1}[label]
+    for key, value in chosen.items():
+        assert tablet.locator(f"input[name=q_{key}]:checked").get_attribute("value") == str(value)
+    assert_accessible(tablet)
+    tablet.get_by_role("button", name="I have finished").tap()
+    tablet.get_by_text("Please give the tablet to the next person").wait_for()
+    assert count_responses(app, survey_id) == before + 1
+    with app.app_context():
+        latest = db.session.execute(
+            sa.select(Answer.question_key, Answer.value).join(Response)
+            .where(Response.survey_id == survey_id, Answer.question_key.in_(faces))).all()
+        assert {key: value for key, value in latest} == chosen  # the first response to this survey
+    assert storage_is_empty(tablet)
+    tablet.context.close()
+
+
+def test_a_parent_switches_to_welsh_and_answers_on_a_phone(live_server, phone):
+    app, page = live_server.app, phone
+    survey_id, code, agree = parent_survey(app)
+    before = count_responses(app, survey_id)
+
+    page.goto(f"{live_server.url}/s/{code}")
+    page.get_by_role("link", name="Cymraeg").click()
+    page.wait_for_url("**lang=cy")
+    assert page.locator("html").get_attribute("lang") == "cy"
+    assert page.get_by_role("link", name="English").get_attribute("hreflang") == "en"
+    page.get_by_text("Mae fy mhlentyn yn hapus yn yr ysgol hon.").wait_for()
+    assert_accessible(page)
+
+    page.locator("input[name=q_year_group][value='2']").check()
+    page.get_by_text("Mae eich atebion wedi'u cadw. Gallwch gau'r dudalen hon").wait_for()
+    page.locator("input[name=q_has_send][value='0']").check()
+    for key in agree:
+        page.locator(f"input[name=q_{key}][value='4']").check()
+    page.get_by_role("button", name="Anfon fy atebion").click()
+    # The recommendation question was left out: the page says so in Welsh and keeps the rest.
+    page.get_by_text("Mae problem wedi codi").wait_for()
+    assert page.title().startswith("Gwall:")
+    assert page.locator(f"input[name=q_{agree[0]}][value='4']").is_checked()
+    assert_accessible(page)
+    page.locator("input[name=q_recommend][value='1']").check()
+    page.get_by_role("button", name="Anfon fy atebion").click()
+    assert page.locator(".govuk-panel__title").inner_text() == "Diolch"
+    page.wait_for_load_state()
+    assert_accessible(page)
+    assert count_responses(app, survey_id) == before + 1
+
+    page.goto(f"{live_server.url}/join")  # the choice is remembered
+    assert page.locator("h1").inner_text() == "Ymuno ag arolwg eich dosbarth"
+    assert_accessible(page)

@@ -26,7 +26,7 @@ CONTEXTS = {"year_group", "role_group", "send", "pupil_premium"}
 TOP_LEVEL_KEYS = {"key", "name", "audience", "description", "attribution", "sections"}
 QUESTION_FIELDS = {
     "key", "text", "type", "priority", "required", "dont_know", "reverse", "positive",
-    "options", "context", "scale", "read_aloud", "hint", "condition", "labels",
+    "options", "context", "scale", "read_aloud", "hint", "condition", "labels", "translations",
 }
 KEY_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"

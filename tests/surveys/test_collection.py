@@ -179,13 +179,15 @@ def test_a_spent_invitation_cannot_be_joined_to_its_response(app, client, trust)
         assert {c["name"] for c in inspector.get_columns("invitation_token")} == {
             "id", "survey_school_id", "token_hash", "used"}
         assert {c["name"] for c in inspector.get_columns("response")} == {
-            "id", "survey_id", "school_id", "submitted_on", "idempotency_key", "status"}
+            "id", "survey_id", "school_id", "submitted_on", "idempotency_key", "status",
+            "respondent_name"}
         assert not [fk for fk in inspector.get_foreign_keys("response") if fk["referred_table"] == "invitation_token"]
         [row] = db.session.execute(sa.select(InvitationToken.__table__)).all()
         [response] = db.session.execute(sa.select(Response.__table__)).all()
         assert row.used is True and token not in repr(row)
         assert row.token_hash not in tuple(response)
         assert response.id not in tuple(row) and response.idempotency_key not in tuple(row)
+        assert response.respondent_name is None  # the survey is not named
         assert "s" * 32 not in repr(response)  # only a hash of the page's key
         assert count(app, PartialResponse) == 0
 

@@ -141,9 +141,12 @@ def test_a_response_keeps_no_identity_ip_or_time(app, client, trust):
                 environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"User-Agent": "Phone/1.0"})
     with app.app_context():
         columns = {c.name for c in Response.__table__.columns}
-        assert columns == {"id", "survey_id", "school_id", "submitted_on", "idempotency_key", "status"}
+        # respondent_name is only ever filled on a named survey (tests/surveys/test_languages_and_names.py).
+        assert columns == {"id", "survey_id", "school_id", "submitted_on", "idempotency_key", "status",
+                           "respondent_name"}
         row = db.session.execute(sa.select(Response.__table__)).one()
         assert "203.0.113.9" not in repr(row) and "Phone" not in repr(row)
+        assert row.respondent_name is None
 
 
 def test_missing_required_answers_come_back_with_every_typed_answer_kept(app, client, trust):

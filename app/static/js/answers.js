@@ -2,6 +2,11 @@
 const form = document.querySelector("form[data-autosave]");
 const pagedForm = document.querySelector("form[data-paged]");
 
+// Words come from the page (data-text-*), so they are in the page's language.
+function words(target, name, fallback) {
+  return (target && target.dataset[name]) || fallback;
+}
+
 function answersOf(target) {
   const answers = {};
   new FormData(target).forEach((value, name) => {
@@ -45,7 +50,7 @@ if (form) {
     keyInput.value = stored.key;
     restore(form, stored.answers);
     form.dispatchEvent(new Event("change", { bubbles: true }));
-    if (status) status.textContent = "We kept the answers you gave on this device. Carry on where you left off.";
+    if (status) status.textContent = words(form, "textRestored", "We kept the answers you gave on this device. Carry on where you left off.");
   }
 
   let timer = null;
@@ -61,10 +66,10 @@ if (form) {
         credentials: "same-origin",
       });
       if (status) status.textContent = response.ok
-        ? "Your answers are saved. You can close this page and come back to finish."
-        : "Your answers are saved on this device.";
+        ? words(form, "textSaved", "Your answers are saved. You can close this page and come back to finish.")
+        : words(form, "textSavedHere", "Your answers are saved on this device.");
     } catch {
-      if (status) status.textContent = "Your answers are saved on this device. We will send them when you press the button.";
+      if (status) status.textContent = words(form, "textOffline", "Your answers are saved on this device. We will send them when you press the button.");
     }
   }
   function soon() {
@@ -105,18 +110,19 @@ if (pagedForm) {
   const back = document.createElement("button");
   back.type = "button";
   back.className = "govuk-button govuk-button--secondary";
-  back.textContent = "Previous section";
+  back.textContent = words(pagedForm, "textPrevious", "Previous section");
   const next = document.createElement("button");
   next.type = "button";
   next.className = "govuk-button";
-  next.textContent = "Next section";
+  next.textContent = words(pagedForm, "textNext", "Next section");
   nav.append(back, next);
   submit.before(nav);
   let current = 0;
   function show(index, focus) {
     current = index;
     sections.forEach((section, i) => { section.hidden = i !== index; });
-    progress.textContent = `Section ${index + 1} of ${sections.length}`;
+    progress.textContent = words(pagedForm, "textProgress", "Section {current} of {total}")
+      .replace("{current}", String(index + 1)).replace("{total}", String(sections.length));
     back.hidden = index === 0;
     next.hidden = index === sections.length - 1;
     submit.hidden = index !== sections.length - 1;

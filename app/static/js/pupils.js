@@ -6,13 +6,14 @@ if (pupilForm && "speechSynthesis" in window) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "govuk-button govuk-button--secondary sv-read-aloud";
-    button.textContent = "Read it to me";
+    button.textContent = pupilForm.dataset.textReadAloud || "Read it to me";
     button.addEventListener("click", () => {
       window.speechSynthesis.cancel();
       const parts = [question.dataset.readAloud];
       question.querySelectorAll("label").forEach((label) => parts.push(label.textContent.trim()));
       const utterance = new SpeechSynthesisUtterance(parts.join(". "));
-      utterance.lang = "en-GB";
+      // The question's own language: a Welsh page may fall back to English for some questions.
+      utterance.lang = question.dataset.readAloudLang || pupilForm.dataset.speechLang || "en-GB";
       utterance.rate = 0.9;
       window.speechSynthesis.speak(utterance);
     });
