@@ -23,25 +23,38 @@ def dsl_queue():
 
 @bp.route("/safeguarding/<int:flag_id>", methods=["GET", "POST"])
 @role_required("dsl")
-def handle_flag(flag_id):
+def handle_flag(flag_id, session_expired=False):
     try:
         flag = services.flag_for_dsl(current_user, flag_id)
     except NotFound:
         abort(404)
     form = HandleFlagForm()
-    if flag.is_open and form.validate_on_submit():
+    if request.method == "GET":
+        return render_template("comments/flag.html", flag=flag, form=form)
+    # What the DSL typed is shown again on every refusal: a safeguarding note is never lost.
+    typed = request.form.get("action_taken") or ""
+    if not flag.is_open:
+        return _already_handled(flag, form, typed)
+    if session_expired:
+        form.action_taken.errors = ["This page had expired, so nothing was saved. Your note is "
+                                    "below: press the button again to record it."]
+    elif form.validate_on_submit():
         try:
             services.handle_flag(current_user, flag.id, form.action_taken.data, form.release.data)
-        except Conflict as error:
-            flash(str(error), "error")
+        except Conflict:
+            db.session.rollback()
+            return _already_handled(services.flag_for_dsl(current_user, flag.id), form, typed)
         except ServiceError as error:
             form.action_taken.errors = [str(error)]
-            return render_template("comments/flag.html", flag=flag, form=form), 400
         else:
             flash("Recorded. The comment has left your waiting list.", "success")
-        return redirect(url_for("comments.dsl_queue"))
-    status = 400 if form.errors else 200
-    return render_template("comments/flag.html", flag=flag, form=form), status
+            return redirect(url_for("comments.dsl_queue"))
+    return render_template("comments/flag.html", flag=flag, form=form), 400
+
+
+def _already_handled(flag, form, typed):
+    """Someone (perhaps this DSL in another tab) handled the flag first: say so, keep the note."""
+    return render_template("comments/flag.html", flag=flag, form=form, typed=typed.strip()), 409
 
 
 @bp.route("/schools/<int:school_id>/comments")

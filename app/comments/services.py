@@ -136,13 +136,16 @@ def handle_flag(user, flag_id, action_taken, release=False):
         raise ServiceError("Enter what you did about this comment.")
     if len(action_taken) > MAX_ACTION_TEXT:
         raise ServiceError(f"Keep what you did under {MAX_ACTION_TEXT} characters.")
-    if not flag.is_open:
+    # A conditional update, so two DSLs pressing the button at once cannot both record.
+    done = db.session.execute(
+        sa.update(CommentFlag).where(CommentFlag.id == flag.id, CommentFlag.status == "open")
+        .values(status="handled", action_taken=action_taken, release=bool(release),
+                handled_by_id=user.id, handled_at=clock.utcnow())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
         raise Conflict("This comment has already been handled.")
-    flag.status = "handled"
-    flag.action_taken = action_taken
-    flag.release = bool(release)
-    flag.handled_by_id = user.id
-    flag.handled_at = clock.utcnow()
+    db.session.refresh(flag)
     record("safeguarding_handled", user=user, school=flag.school, flag_id=flag.id,
            released=flag.release)
     commit()

@@ -208,6 +208,10 @@ def csrf_failed(error):
         return respond_invitation(args["token"], session_expired=True)
     if request.endpoint == "surveys.answer_in_class":
         return answer_in_class(args["code"], session_expired=True)
+    if request.endpoint == "comments.handle_flag":
+        from app.comments.routes import handle_flag
+
+        return handle_flag(args["flag_id"], session_expired=True)
     if request.is_json:
         return jsonify(saved=False, message="Your session expired. Your answers are kept on this device."), 400
     flash("Your session had expired, so nothing was saved. Please try again.", "error")
