@@ -5,7 +5,7 @@ the PDF. Every number comes through app.analysis.suppression first.
 """
 
 import base64
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -15,9 +15,11 @@ from app.analysis.charts import describe_trend, figure_to_png, new_figure, plot_
 from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
 from app.analysis.suppression import add_totals, suppress_small_cells
 from app.analysis.trends import NO_CLEAR_CHANGE, compare_intervals
+from app.categorisation import services as categorisation
 from app.comments.services import comment_themes, comments_for
 from app.extensions import db
 from app.models import Action, Answer, Response, Survey, SurveySchool
+from app.models.categorisation import MEASURES
 from app.models.instruments import AUDIENCES
 from app.reports import queries
 from app.reports.services import priorities as trust_priorities
@@ -199,7 +201,50 @@ def evidence_pack(school, today, charts=True, dpi=110):
             "priorities": rows, "gaps": subgroup_gaps(latest, school, threshold),
         })
     return {"school": school, "today": today, "sections": sections,
-            "actions": actions_of(school), "priority_names": {p.key: p.name for p in priorities}}
+            "actions": actions_of(school), "priority_names": {p.key: p.name for p in priorities},
+            "categories": current_categories(school, today)}
+
+
+def current_categories(school, today):
+    """The school's category overall and per categorisation area, with where it comes from.
+
+    Each part is the CIO's latest decision (category, rationale, date, who) or, where there is
+    none, the suggestion the evidence rules make. Every area lists its evidence: survey results
+    per priority (withheld below the threshold, as in app.categorisation.evidence) and school
+    data, each with the category it points to. ``feeds`` maps each priority to the areas its
+    survey results count towards, so the priority sections can say so.
+    """
+    assessed = categorisation.assess(school.trust, [school], today)[school.id]
+    areas, feeds = [], {}
+    for area in categorisation.areas(school.trust_id):
+        part = assessed["areas"][area.key]
+        for item in part["evidence"]:
+            kind, _, rest = item["indicator"].partition(":")
+            if kind == "priority":
+                names = feeds.setdefault(rest.partition(":")[2], [])
+                if area.name not in names:
+                    names.append(area.name)
+        areas.append({"name": area.name, "key": area.key, "suggested": part["suggested"],
+                      "decision": part["decision"],
+                      "evidence": [_evidence_item(item) for item in part["evidence"]]})
+    overall = assessed["overall"]
+    return {"overall": {"name": "Overall", "suggested": overall["suggested"],
+                        "decision": overall["decision"]},
+            "areas": areas, "feeds": feeds}
+
+
+def _evidence_item(item):
+    """One rule's evidence, rounded like the rest of the pack, with its unit and a real date."""
+    kind, _, measure = item["indicator"].partition(":")
+    unit = MEASURES[measure][1] if kind == "measure" and measure in MEASURES else "%"
+    whole = kind != "measure"
+    return item | {
+        "unit": "%" if unit == "%" else "",
+        "value": None if item["value"] is None else (round(item["value"]) if whole else item["value"]),
+        "ci_low": None if item["ci_low"] is None else round(item["ci_low"]),
+        "ci_high": None if item["ci_high"] is None else round(item["ci_high"]),
+        "as_of": date.fromisoformat(item["as_of"]) if item["as_of"] else None,
+    }
 
 
 def _n(table, survey_id, school_id, key):
