@@ -5,6 +5,7 @@ the PDF. Every number comes through app.analysis.suppression first.
 """
 
 import base64
+import functools
 from datetime import date, timedelta
 
 import pandas as pd
@@ -104,15 +105,32 @@ def survey_label(survey):
     return survey.closes_on.strftime("%b %Y")
 
 
+TREND_FIELDS = ("date", "label", "percent_positive", "ci_low", "ci_high", "suppressed")
+
+
 def trend_chart(points, dpi=110):
-    """(data URI of a PNG, sentences describing it) for one trend; points need date/label."""
-    frame = pd.DataFrame(points)
+    """(data URI of a PNG, sentences describing it) for one trend; points need date/label.
+
+    Drawing a chart is most of the cost of a pack, and the screen page, its PDF and other
+    schools' packs ask for the same pictures again, so each is drawn once per process.
+    """
+    key = tuple(tuple(_plain(point.get(field)) for field in TREND_FIELDS) for point in points)
+    return _cached_trend_chart(key, dpi)
+
+
+def _plain(value):
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_trend_chart(key, dpi):
+    frame = pd.DataFrame([dict(zip(TREND_FIELDS, point)) for point in key])
     figure = new_figure(width=6.5, height=2.3)
     ax = figure.add_subplot()
     plot_trend(frame, ax, date_col="date", label_col="label")
     png = figure_to_png(figure, dpi=dpi)
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return uri, describe_trend(frame, date_col="date", label_col="label")
+    return uri, tuple(describe_trend(frame, date_col="date", label_col="label"))
 
 
 def _series(table, surveys, school_id, key, key_col="priority"):
