@@ -375,10 +375,13 @@ def sgc_overview(school, today):
 
 def wellbeing_pack(school, today, charts=True, dpi=110):
     """Staff wellbeing domains (HSE) over time with intervals, comment themes and wellbeing actions."""
-    surveys = started_surveys(school, today, audience="staff")
+    started = started_surveys(school, today, audience="staff")
+    # Like the other reports, lead with closed surveys: an open one's results are provisional.
+    surveys = [s for s in started if s.closes_on < today] or started
+    still_open = next((s for s in started if s.closes_on >= today and s not in surveys), None)
     priorities = trust_priorities(school.trust_id)
     threshold = school.trust.threshold("staff")
-    domains, comments, themes = [], None, []
+    domains, comments, themes, themes_withheld = [], None, [], 0
     if surveys:
         counts = queries.answer_counts([s.id for s in surveys], [school.id])
         questions = _questions(surveys)
@@ -407,9 +410,13 @@ def wellbeing_pack(school, today, charts=True, dpi=110):
                     "trend": _direction(points), "chart": chart, "chart_text": description,
                 })
         comments = comments_for(school, surveys[-1])
-        themes = comment_themes(comments, priorities)
+        # A theme's count is itself a small group: below the threshold it is not given.
+        every_theme = comment_themes(comments, priorities)
+        themes = [(priority, count) for priority, count in every_theme if count >= threshold]
+        themes_withheld = len(every_theme) - len(themes)
     return {"school": school, "today": today, "surveys": surveys, "domains": domains,
             "threshold": threshold, "comments": comments, "themes": themes,
+            "themes_withheld": themes_withheld, "still_open": still_open,
             "actions": actions_of(school, "wellbeing"),
             "rate": response_rate(surveys[-1], school) if surveys else None}
 
