@@ -13,6 +13,8 @@ from app.reports.services import priorities, surveys_of_schools
 from app.services import Conflict, NotFound, ServiceError
 
 COMMENT_ROLES = ("trust_admin", "cio", "head", "wellbeing", "governor")
+EXPIRED = ("This page had expired, so nothing was saved. What you typed is below: press the "
+           "button again to save it.")
 
 
 @bp.route("/safeguarding")
@@ -36,8 +38,7 @@ def handle_flag(flag_id, session_expired=False):
     if not flag.is_open:
         return _already_handled(flag, form, typed)
     if session_expired:
-        form.action_taken.errors = ["This page had expired, so nothing was saved. Your note is "
-                                    "below: press the button again to record it."]
+        form.action_taken.errors = [EXPIRED]
     elif form.validate_on_submit():
         try:
             services.handle_flag(current_user, flag.id, form.action_taken.data, form.release.data)
@@ -93,7 +94,7 @@ def word_lists():
 
 @bp.route("/word-lists/<kind>", methods=["GET", "POST"])
 @role_required("trust_admin")
-def edit_word_list(kind):
+def edit_word_list(kind, session_expired=False):
     trust = _own_trust()
     school, priority, current = None, None, None
     if kind == "safeguarding":
@@ -112,6 +113,8 @@ def edit_word_list(kind):
     form = WordListForm()
     if request.method == "GET":
         form.words.data = "\n".join(current)
+    elif session_expired:
+        form.words.errors = [EXPIRED]
     elif form.validate_on_submit():
         try:
             services.save_word_list(current_user, trust.id, kind, form.words.data, school=school,

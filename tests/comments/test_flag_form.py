@@ -111,22 +111,3 @@ def test_a_second_record_of_the_same_flag_is_refused_by_the_database(app, flags)
         with pytest.raises(Conflict):
             services.handle_flag(second, flags["first"], "Second note")
     assert stored(app, flags["first"])[:2] == ("handled", "First note")
-
-
-def test_an_expired_page_keeps_the_note_and_asks_to_press_again(database_url, flags):
-    from tests.conftest import make_app
-
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    page = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/sign-in", data={"email": "dsl@first.example", "password": "correct horse battery",
-                                  "csrf_token": token})
-    response = client.post(f"/safeguarding/{flags['first']}",
-                           data={"action_taken": NOTE, "csrf_token": "stale"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "This page had expired" in html
-    assert textarea(html) == NOTE.replace("<", "&lt;").replace(">", "&gt;")
-    assert stored(app, flags["first"]) == ("open", None, False)
-    with app.app_context():
-        db.engine.dispose()
