@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.comments import screen
-from app.extensions import db
+from app.extensions import MAX_ID, db
 from app.models import Answer, CommentFlag, Priority, School, Survey, WordList
 from app.models.audit import record
 from app.models.comments import DEFAULT_SAFEGUARDING_WORDS, DEFAULT_TOPIC_WORDS
@@ -191,7 +191,7 @@ def comment_themes(comments, priorities):
 
 
 def survey_for_school(school, survey_id):
-    survey = db.session.get(Survey, survey_id) if survey_id else None
+    survey = db.session.get(Survey, survey_id) if survey_id and 0 < survey_id <= MAX_ID else None
     if survey is None or school.id not in {s.school_id for s in survey.schools}:
         raise NotFound("There is no such survey for this school.")
     return survey

@@ -111,3 +111,28 @@ def test_a_second_record_of_the_same_flag_is_refused_by_the_database(app, flags)
         with pytest.raises(Conflict):
             services.handle_flag(second, flags["first"], "Second note")
     assert stored(app, flags["first"])[:2] == ("handled", "First note")
+
+
+@pytest.mark.parametrize("query", ["", "?school_id=", "?school_id=abc", f"?school_id={2**31}",
+                                   f"?school_id={2**64}", "?school_id=-1"])
+def test_the_names_list_of_a_missing_or_impossible_school_is_not_found(app, client, auth, flags,
+                                                                        query):
+    with app.app_context():
+        make_user("admin@trust.example", "trust_admin")
+        db.session.commit()
+    auth.sign_in("admin@trust.example")
+    assert client.get(f"/word-lists/names{query}").status_code == 404
+    assert client.post(f"/word-lists/names{query}", data={"words": "Ben"}).status_code == 404
+
+
+@pytest.mark.parametrize("survey_id", ["abc", "-1", "0", str(2**31), str(2**64)])
+def test_comments_and_exports_of_an_impossible_survey_are_not_found(app, client, auth, flags,
+                                                                     survey_id):
+    with app.app_context():
+        school_id = db.session.get(CommentFlag, flags["first"]).school_id
+        make_user("head@first.example", "head", db.session.get(CommentFlag, flags["first"]).school)
+        db.session.commit()
+    auth.sign_in("head@first.example")
+    assert client.get(f"/schools/{school_id}/comments?survey_id={survey_id}").status_code in (200, 404)
+    for path in ("export/indicators.csv", "export/responses.xlsx"):
+        assert client.get(f"/schools/{school_id}/{path}?survey_id={survey_id}").status_code == 404
