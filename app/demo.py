@@ -316,6 +316,7 @@ STAFF_COMMENTS = [
     "The staff wellbeing afternoons are really appreciated.",
     "Behaviour at lunchtime can be difficult to manage.",
     "More support for pupils with SEND would help.",
+    "Thank you to Amira in the office for sorting out cover so quickly.",
 ]
 
 
@@ -337,7 +338,7 @@ def _staff_comments(schools, today):
         for index, response_id in enumerate(response_ids[: len(response_ids) // 2]):
             db.session.add(Answer(response_id=response_id, survey_id=closed.id, school_id=school.id,
                                   question_key="comments",
-                                  text=STAFF_COMMENTS[(index * 3 + school.id) % len(STAFF_COMMENTS)]))
+                                  text=STAFF_COMMENTS[(index + school.id) % len(STAFF_COMMENTS)]))
 
 
 @click.command("demo-data")
