@@ -54,12 +54,17 @@ def test_the_pack_shows_the_decided_category_rationale_and_date_and_each_area(ap
     assert 'alert("x")' in text and "4 March 2026" in text
 
 
-def test_without_decisions_the_pack_shows_the_suggestion_and_its_evidence(app, client, auth, packs):
+def pack_with_default_rules(app, client, auth, school_id, email):
+    """The evidence pack's HTML once the trust has the default areas and rules, as ``email``."""
     with app.app_context():
-        install_defaults(db.session.get(School, packs["a"]).trust)
+        install_defaults(db.session.get(School, school_id).trust)
         db.session.commit()
-    auth.sign_in("cio@trust.example")
-    html = client.get(f"/schools/{packs['a']}/evidence-pack").get_data(as_text=True)
+    auth.sign_in(email)
+    return client.get(f"/schools/{school_id}/evidence-pack").get_data(as_text=True)
+
+
+def test_without_decisions_the_pack_shows_the_suggestion_and_its_evidence(app, client, auth, packs):
+    html = pack_with_default_rules(app, client, auth, packs["a"], "cio@trust.example")
     category = html[html.index('id="category-heading"'):html.index("Evidence by area")]
     assert "Decided" not in category
     assert "Suggested by the evidence rules; the CIO has not decided yet." in category
@@ -68,11 +73,7 @@ def test_without_decisions_the_pack_shows_the_suggestion_and_its_evidence(app, c
 
 
 def test_a_small_school_s_category_evidence_is_withheld(app, client, auth, packs):
-    with app.app_context():
-        install_defaults(db.session.get(School, packs["b"]).trust)
-        db.session.commit()
-    auth.sign_in("head@beta.example")
-    html = client.get(f"/schools/{packs['b']}/evidence-pack").get_data(as_text=True)
+    html = pack_with_default_rules(app, client, auth, packs["b"], "head@beta.example")
     evidence = html[html.index("Evidence by area"):html.index("Action plan")]
     assert "Too few responses to show" in evidence
     assert not re.search(r"\d+%</strong>", evidence) and "n = 9" not in evidence
