@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from app.extensions import MAX_ID, babel, csrf, db, limiter, login_manager, migrate
 from app.logs import configure_logging
 from app.i18n import configure_i18n, select_locale
+from app.navigation import nav_section
 from app.security import configure_security
 
 
@@ -100,6 +101,7 @@ def configure_templates(app):
     WTFormsHelpers(app)
     app.jinja_env.filters["long_date"] = lambda value: format_date(value, "d MMMM yyyy")
     app.jinja_env.filters["time_of_day"] = lambda value: format_time(value, "h:mm a")
+    app.jinja_env.globals["nav_section"] = nav_section
 
 
 class IdConverter(IntegerConverter):

@@ -73,6 +73,7 @@ def build_demo_trust(seed=2026, today=None):
             _responses(survey, school, rng, today)
     _collection_surveys(schools, rng, today)
     _comments_and_actions(schools, rng, today)
+    _staff_comments(schools, today)
     build_demo_categorisation(trust, rng, today)
     _contacts_and_invitations(schools, parent_now, rng)
     db.session.commit()
@@ -313,6 +314,40 @@ def _comments_and_actions(schools, rng, today):
                                   you_said=said, title=title, owner=owner,
                                   due_on=today + timedelta(days=due), status=status,
                                   progress=progress))
+
+
+STAFF_COMMENTS = [
+    "Workload is high and stress builds up at the end of each term.",
+    "Senior leaders listen when we raise concerns.",
+    "Marking takes too long; more time to plan lessons would help.",
+    "I feel anxious about the new assessment system.",
+    "Communication from leaders has improved this year.",
+    "The staff wellbeing afternoons are really appreciated.",
+    "Behaviour at lunchtime can be difficult to manage.",
+    "More support for pupils with SEND would help.",
+    "Thank you to Amira in the office for sorting out cover so quickly.",
+]
+
+
+def _staff_comments(schools, today):
+    """Comments on each school's latest closed staff survey, so the wellbeing pack has themes.
+
+    Chosen by position rather than by the shared random generator, so every other demo number
+    stays as it was.
+    """
+    closed = db.session.scalars(
+        sa.select(Survey).join(Instrument).where(Instrument.key == "staff", Survey.closes_on < today)
+        .order_by(Survey.closes_on.desc())).first()
+    if closed is None:
+        return
+    for school in schools:
+        response_ids = db.session.scalars(sa.select(Response.id).where(
+            Response.survey_id == closed.id, Response.school_id == school.id)
+            .order_by(Response.id)).all()
+        for index, response_id in enumerate(response_ids[: len(response_ids) // 2]):
+            db.session.add(Answer(response_id=response_id, survey_id=closed.id, school_id=school.id,
+                                  question_key="comments",
+                                  text=STAFF_COMMENTS[(index + school.id) % len(STAFF_COMMENTS)]))
 
 
 @click.command("demo-data")

@@ -7,12 +7,14 @@ from app import clock
 from app.auth.scope import role_required, school_or_404, visible_schools
 from app.comments import bp, services
 from app.comments.forms import HandleFlagForm, WordListForm
-from app.extensions import db
+from app.extensions import MAX_ID, db
 from app.models import Priority
 from app.reports.services import priorities, surveys_of_schools
 from app.services import Conflict, NotFound, ServiceError
 
 COMMENT_ROLES = ("trust_admin", "cio", "head", "wellbeing", "governor")
+EXPIRED = ("This page had expired, so nothing was saved. What you typed is below: press the "
+           "button again to save it.")
 
 
 @bp.route("/safeguarding")
@@ -23,25 +25,37 @@ def dsl_queue():
 
 @bp.route("/safeguarding/<int:flag_id>", methods=["GET", "POST"])
 @role_required("dsl")
-def handle_flag(flag_id):
+def handle_flag(flag_id, session_expired=False):
     try:
         flag = services.flag_for_dsl(current_user, flag_id)
     except NotFound:
         abort(404)
     form = HandleFlagForm()
-    if flag.is_open and form.validate_on_submit():
+    if request.method == "GET":
+        return render_template("comments/flag.html", flag=flag, form=form)
+    # What the DSL typed is shown again on every refusal: a safeguarding note is never lost.
+    typed = request.form.get("action_taken") or ""
+    if not flag.is_open:
+        return _already_handled(flag, form, typed)
+    if session_expired:
+        form.action_taken.errors = [EXPIRED]
+    elif form.validate_on_submit():
         try:
             services.handle_flag(current_user, flag.id, form.action_taken.data, form.release.data)
-        except Conflict as error:
-            flash(str(error), "error")
+        except Conflict:
+            db.session.rollback()
+            return _already_handled(services.flag_for_dsl(current_user, flag.id), form, typed)
         except ServiceError as error:
             form.action_taken.errors = [str(error)]
-            return render_template("comments/flag.html", flag=flag, form=form), 400
         else:
             flash("Recorded. The comment has left your waiting list.", "success")
-        return redirect(url_for("comments.dsl_queue"))
-    status = 400 if form.errors else 200
-    return render_template("comments/flag.html", flag=flag, form=form), status
+            return redirect(url_for("comments.dsl_queue"))
+    return render_template("comments/flag.html", flag=flag, form=form), 400
+
+
+def _already_handled(flag, form, typed):
+    """Someone (perhaps this DSL in another tab) handled the flag first: say so, keep the note."""
+    return render_template("comments/flag.html", flag=flag, form=form, typed=typed.strip()), 409
 
 
 @bp.route("/schools/<int:school_id>/comments")
@@ -80,13 +94,16 @@ def word_lists():
 
 @bp.route("/word-lists/<kind>", methods=["GET", "POST"])
 @role_required("trust_admin")
-def edit_word_list(kind):
+def edit_word_list(kind, session_expired=False):
     trust = _own_trust()
     school, priority, current = None, None, None
     if kind == "safeguarding":
         title, current = "Safeguarding words", services.safeguarding_words(trust.id)
     elif kind == "names":
-        school = school_or_404(current_user, request.args.get("school_id", type=int), "trust_admin")
+        school_id = request.args.get("school_id", type=int)
+        if school_id is None or not 0 < school_id <= MAX_ID:
+            abort(404)
+        school = school_or_404(current_user, school_id, "trust_admin")
         title, current = f"Names to remove: {school.name}", services.names_for(school)
     elif kind == "topic":
         key = request.args.get("priority", "")
@@ -99,6 +116,8 @@ def edit_word_list(kind):
     form = WordListForm()
     if request.method == "GET":
         form.words.data = "\n".join(current)
+    elif session_expired:
+        form.words.errors = [EXPIRED]
     elif form.validate_on_submit():
         try:
             services.save_word_list(current_user, trust.id, kind, form.words.data, school=school,

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.comments import screen
-from app.extensions import db
+from app.extensions import MAX_ID, db
 from app.models import Answer, CommentFlag, Priority, School, Survey, WordList
 from app.models.audit import record
 from app.models.comments import DEFAULT_SAFEGUARDING_WORDS, DEFAULT_TOPIC_WORDS
@@ -136,13 +136,16 @@ def handle_flag(user, flag_id, action_taken, release=False):
         raise ServiceError("Enter what you did about this comment.")
     if len(action_taken) > MAX_ACTION_TEXT:
         raise ServiceError(f"Keep what you did under {MAX_ACTION_TEXT} characters.")
-    if not flag.is_open:
+    # A conditional update, so two DSLs pressing the button at once cannot both record.
+    done = db.session.execute(
+        sa.update(CommentFlag).where(CommentFlag.id == flag.id, CommentFlag.status == "open")
+        .values(status="handled", action_taken=action_taken, release=bool(release),
+                handled_by_id=user.id, handled_at=clock.utcnow())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
         raise Conflict("This comment has already been handled.")
-    flag.status = "handled"
-    flag.action_taken = action_taken
-    flag.release = bool(release)
-    flag.handled_by_id = user.id
-    flag.handled_at = clock.utcnow()
+    db.session.refresh(flag)
     record("safeguarding_handled", user=user, school=flag.school, flag_id=flag.id,
            released=flag.release)
     commit()
@@ -188,7 +191,7 @@ def comment_themes(comments, priorities):
 
 
 def survey_for_school(school, survey_id):
-    survey = db.session.get(Survey, survey_id) if survey_id else None
+    survey = db.session.get(Survey, survey_id) if survey_id and 0 < survey_id <= MAX_ID else None
     if survey is None or school.id not in {s.school_id for s in survey.schools}:
         raise NotFound("There is no such survey for this school.")
     return survey

@@ -30,7 +30,7 @@ def list_actions(school_id):
 @bp.route("/schools/<int:school_id>/actions/new", methods=["GET", "POST"])
 @bp.route("/schools/<int:school_id>/actions/<int:action_id>", methods=["GET", "POST"])
 @role_required(*ACTION_ROLES)
-def edit_action(school_id, action_id=None):
+def edit_action(school_id, action_id=None, session_expired=False):
     school = school_or_404(current_user, school_id, *ACTION_ROLES)
     try:
         action = action_of(school, action_id) if action_id else None
@@ -39,7 +39,10 @@ def edit_action(school_id, action_id=None):
     form = ActionForm(obj=action)
     form.priority_key.choices = [(p.key, p.name) for p in priorities(school.trust_id)]
     form.question_key.choices = [("", "None")] + _indicator_choices(school)
-    if form.validate_on_submit():
+    if session_expired:
+        form.title.errors = ["This page had expired, so nothing was saved. What you typed is "
+                             "below: press the button again to save it."]
+    elif form.validate_on_submit():
         try:
             save_action(current_user, school, form.data, action)
         except ServiceError as error:

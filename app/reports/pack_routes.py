@@ -1,6 +1,8 @@
 """Report pages and their PDFs: evidence pack, SGC overview, wellbeing pack, parents' summary."""
 
+import functools
 import os
+import threading
 
 from flask import Response as HttpResponse
 from flask import abort, current_app, render_template, url_for
@@ -112,18 +114,40 @@ def _pack(school_id, name, pdf):
 
 
 def _pdf_response(html, filename):
-    # Imported here: WeasyPrint loads Pango, which only PDFs need.
+    return HttpResponse(render_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def render_pdf(html):
+    """PDF bytes of a report's HTML (WeasyPrint; imported here as only PDFs need Pango)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     # The stylesheet is inlined and charts are data: URIs, so nothing is ever fetched.
     fetcher = URLFetcher(allowed_protocols={"data"})
-    pdf = HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf()
-    return HttpResponse(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+    return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(
+        font_config=_font_config())
+
+
+_fonts = threading.local()
+
+
+def _font_config():
+    """One font configuration per thread (Pango's font map is not shared across threads), so
+    fonts are looked up once rather than for every PDF."""
+    if not hasattr(_fonts, "config"):
+        from weasyprint.text.fonts import FontConfiguration
+
+        _fonts.config = FontConfiguration()
+    return _fonts.config
+
+
+@functools.cache
+def _stylesheet_text(path):
+    with open(path) as handle:
+        return handle.read()
 
 
 def print_stylesheet():
     """Our own print stylesheet, inlined into the PDF (trusted: it is a file in the app)."""
-    with open(os.path.join(current_app.static_folder, "css", "print.css")) as handle:
-        return Markup(handle.read())
+    return Markup(_stylesheet_text(os.path.join(current_app.static_folder, "css", "print.css")))

@@ -5,7 +5,8 @@ the PDF. Every number comes through app.analysis.suppression first.
 """
 
 import base64
-from datetime import timedelta
+import functools
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -15,9 +16,11 @@ from app.analysis.charts import describe_trend, figure_to_png, new_figure, plot_
 from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
 from app.analysis.suppression import add_totals, suppress_small_cells
 from app.analysis.trends import NO_CLEAR_CHANGE, compare_intervals
+from app.categorisation import services as categorisation
 from app.comments.services import comment_themes, comments_for
 from app.extensions import db
 from app.models import Action, Answer, Response, Survey, SurveySchool
+from app.models.categorisation import MEASURES
 from app.models.instruments import AUDIENCES
 from app.reports import queries
 from app.reports.services import priorities as trust_priorities
@@ -102,15 +105,32 @@ def survey_label(survey):
     return survey.closes_on.strftime("%b %Y")
 
 
+TREND_FIELDS = ("date", "label", "percent_positive", "ci_low", "ci_high", "suppressed")
+
+
 def trend_chart(points, dpi=110):
-    """(data URI of a PNG, sentences describing it) for one trend; points need date/label."""
-    frame = pd.DataFrame(points)
+    """(data URI of a PNG, sentences describing it) for one trend; points need date/label.
+
+    Drawing a chart is most of the cost of a pack, and the screen page, its PDF and other
+    schools' packs ask for the same pictures again, so each is drawn once per process.
+    """
+    key = tuple(tuple(_plain(point.get(field)) for field in TREND_FIELDS) for point in points)
+    return _cached_trend_chart(key, dpi)
+
+
+def _plain(value):
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_trend_chart(key, dpi):
+    frame = pd.DataFrame([dict(zip(TREND_FIELDS, point)) for point in key])
     figure = new_figure(width=6.5, height=2.3)
     ax = figure.add_subplot()
     plot_trend(frame, ax, date_col="date", label_col="label")
     png = figure_to_png(figure, dpi=dpi)
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return uri, describe_trend(frame, date_col="date", label_col="label")
+    return uri, tuple(describe_trend(frame, date_col="date", label_col="label"))
 
 
 def _series(table, surveys, school_id, key, key_col="priority"):
@@ -199,7 +219,50 @@ def evidence_pack(school, today, charts=True, dpi=110):
             "priorities": rows, "gaps": subgroup_gaps(latest, school, threshold),
         })
     return {"school": school, "today": today, "sections": sections,
-            "actions": actions_of(school), "priority_names": {p.key: p.name for p in priorities}}
+            "actions": actions_of(school), "priority_names": {p.key: p.name for p in priorities},
+            "categories": current_categories(school, today)}
+
+
+def current_categories(school, today):
+    """The school's category overall and per categorisation area, with where it comes from.
+
+    Each part is the CIO's latest decision (category, rationale, date, who) or, where there is
+    none, the suggestion the evidence rules make. Every area lists its evidence: survey results
+    per priority (withheld below the threshold, as in app.categorisation.evidence) and school
+    data, each with the category it points to. ``feeds`` maps each priority to the areas its
+    survey results count towards, so the priority sections can say so.
+    """
+    assessed = categorisation.assess(school.trust, [school], today)[school.id]
+    areas, feeds = [], {}
+    for area in categorisation.areas(school.trust_id):
+        part = assessed["areas"][area.key]
+        for item in part["evidence"]:
+            kind, _, rest = item["indicator"].partition(":")
+            if kind == "priority":
+                names = feeds.setdefault(rest.partition(":")[2], [])
+                if area.name not in names:
+                    names.append(area.name)
+        areas.append({"name": area.name, "key": area.key, "suggested": part["suggested"],
+                      "decision": part["decision"],
+                      "evidence": [_evidence_item(item) for item in part["evidence"]]})
+    overall = assessed["overall"]
+    return {"overall": {"name": "Overall", "suggested": overall["suggested"],
+                        "decision": overall["decision"]},
+            "areas": areas, "feeds": feeds}
+
+
+def _evidence_item(item):
+    """One rule's evidence, rounded like the rest of the pack, with its unit and a real date."""
+    kind, _, measure = item["indicator"].partition(":")
+    unit = MEASURES[measure][1] if kind == "measure" and measure in MEASURES else "%"
+    whole = kind != "measure"
+    return item | {
+        "unit": "%" if unit == "%" else "",
+        "value": None if item["value"] is None else (round(item["value"]) if whole else item["value"]),
+        "ci_low": None if item["ci_low"] is None else round(item["ci_low"]),
+        "ci_high": None if item["ci_high"] is None else round(item["ci_high"]),
+        "as_of": date.fromisoformat(item["as_of"]) if item["as_of"] else None,
+    }
 
 
 def _n(table, survey_id, school_id, key):
@@ -312,10 +375,13 @@ def sgc_overview(school, today):
 
 def wellbeing_pack(school, today, charts=True, dpi=110):
     """Staff wellbeing domains (HSE) over time with intervals, comment themes and wellbeing actions."""
-    surveys = started_surveys(school, today, audience="staff")
+    started = started_surveys(school, today, audience="staff")
+    # Like the other reports, lead with closed surveys: an open one's results are provisional.
+    surveys = [s for s in started if s.closes_on < today] or started
+    still_open = next((s for s in started if s.closes_on >= today and s not in surveys), None)
     priorities = trust_priorities(school.trust_id)
     threshold = school.trust.threshold("staff")
-    domains, comments, themes = [], None, []
+    domains, comments, themes, themes_withheld = [], None, [], 0
     if surveys:
         counts = queries.answer_counts([s.id for s in surveys], [school.id])
         questions = _questions(surveys)
@@ -344,9 +410,13 @@ def wellbeing_pack(school, today, charts=True, dpi=110):
                     "trend": _direction(points), "chart": chart, "chart_text": description,
                 })
         comments = comments_for(school, surveys[-1])
-        themes = comment_themes(comments, priorities)
+        # A theme's count is itself a small group: below the threshold it is not given.
+        every_theme = comment_themes(comments, priorities)
+        themes = [(priority, count) for priority, count in every_theme if count >= threshold]
+        themes_withheld = len(every_theme) - len(themes)
     return {"school": school, "today": today, "surveys": surveys, "domains": domains,
             "threshold": threshold, "comments": comments, "themes": themes,
+            "themes_withheld": themes_withheld, "still_open": still_open,
             "actions": actions_of(school, "wellbeing"),
             "rate": response_rate(surveys[-1], school) if surveys else None}
 

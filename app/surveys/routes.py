@@ -232,6 +232,9 @@ def _form_data(instrument, answers):
     return data
 
 
+KEEP_TYPED_ON_EXPIRY = {"comments.handle_flag", "comments.edit_word_list", "reports.edit_action"}
+
+
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error):
     """An expired session never loses answers: show them again and ask to send once more."""
@@ -242,6 +245,9 @@ def csrf_failed(error):
         return respond_invitation(args["token"], session_expired=True)
     if request.endpoint == "surveys.answer_in_class":
         return answer_in_class(args["code"], session_expired=True)
+    if request.endpoint in KEEP_TYPED_ON_EXPIRY:
+        # Staff forms whose typed text matters: shown again with it and a message.
+        return current_app.view_functions[request.endpoint](**args, session_expired=True)
     if request.is_json:
         return jsonify(saved=False, message=_("Your session expired. Your answers are kept on this device.")), 400
     flash(_("Your session had expired, so nothing was saved. Please try again."), "error")

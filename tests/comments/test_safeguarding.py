@@ -92,7 +92,7 @@ def test_the_dsl_records_what_they_did_and_when(app, client, auth, school):
                        data={"action_taken": "Logged on CPOMS; spoke to the class teacher."})
     assert done.status_code == 302
     again = client.post(f"/safeguarding/{flag_id}", data={"action_taken": "Twice"})
-    assert again.status_code == 200  # the handled page, nothing overwritten
+    assert again.status_code == 409 and b"This comment was already handled" in again.data
     with app.app_context():
         flag = db.session.get(CommentFlag, flag_id)
         assert flag.status == "handled" and flag.handled_by.email == "dsl@first.example"

@@ -83,7 +83,6 @@ REFUSAL_MARKS = ("govuk-error-summary", "There is a problem", "govuk-error-messa
 ANSWERED_WITH_A_PAGE = {
     "surveys.preview_instrument",  # a preview checks the answers and says nothing was saved
     "invitations.opt_out",  # the opt-out confirmation page
-    "comments.handle_flag",  # the DSL's flag page shown again (see the closing note: no message yet)
 }
 
 
