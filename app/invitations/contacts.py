@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from app.extensions import db
-from app.models import Contact, ContactImport
+from app.models import Contact, ContactImport, Invitation, InvitationToken
 from app.models.audit import record
 from app.models.trust import YEAR_GROUPS
 from app.services import NotFound, ServiceError, commit
@@ -212,8 +212,17 @@ def update_contact(user, contact, name, email, mobile, role_group, year_groups):
 
 
 def delete_contact(user, contact):
-    """Hard delete, as asked for: the contact and their invitations go; the audit says only that it happened."""
+    """Hard delete, as asked for: the contact and their invitations go; the audit says only that it happened.
+
+    Their unused links stop working. A used token stays: it holds nothing about them and
+    still counts in the response rates.
+    """
     school = contact.school
+    unused = db.session.scalars(
+        sa.select(Invitation.token_id).join(InvitationToken, InvitationToken.id == Invitation.token_id)
+        .where(Invitation.contact_id == contact.id, InvitationToken.used.is_(False))).all()
+    if unused:
+        db.session.execute(sa.delete(InvitationToken).where(InvitationToken.id.in_(unused)))
     db.session.delete(contact)
     record("contact_delete", user=user, school=school, kind=contact.kind)
     commit()
