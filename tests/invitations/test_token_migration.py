@@ -21,6 +21,7 @@ def test_old_invitations_become_tokens_with_the_same_link_and_their_state_kept(a
         link_id = survey.schools[0].id
         db.session.commit()
         ids = [c.id for c in contacts]
+        db.session.remove()
         downgrade(revision="0008_invitations")
         old = sa.table("invitation", *(sa.column(name) for name in (
             "id", "survey_school_id", "contact_id", "seed", "token_hash", "status", "attempts",
@@ -48,6 +49,7 @@ def test_old_invitations_become_tokens_with_the_same_link_and_their_state_kept(a
             assert invitation.token_id == token.id
             (message,) = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.invitation_id == number))
             assert message.status == status and message.purpose == "invitation"
+        db.session.remove()  # PostgreSQL: an open transaction's locks would block the downgrade
 
         downgrade(revision="0008_invitations")
         with db.engine.connect() as conn:
@@ -57,4 +59,4 @@ def test_old_invitations_become_tokens_with_the_same_link_and_their_state_kept(a
         upgrade()
         db.session.remove()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(InvitationToken)) == 3
-        db.engine.dispose()
+        db.session.remove()
