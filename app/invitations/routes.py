@@ -335,6 +335,7 @@ def school_rates(school_id):
         "invitations/school_rates.html", school=school, surveys=surveys, survey=survey,
         years=years.to_dict("records") if years is not None else [], threshold=threshold, row=row,
         per_day=per_day, per_day_text=rates.describe_per_day(per_day) if per_day is not None else "",
+        channels=rates.channels(survey, school) if survey else None,
     )
 
 
