@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from app.extensions import db
-from app.models import Contact, ContactImport, Invitation, InvitationToken
+from app.models import Contact, ContactImport, Invitation, InvitationToken, OutboxMessage
 from app.models.audit import record
 from app.models.trust import YEAR_GROUPS
 from app.services import NotFound, ServiceError, commit
@@ -187,6 +187,22 @@ def contacts_of(school, kind):
         sa.select(Contact).where(Contact.school_id == school.id, Contact.kind == kind)
         .order_by(Contact.name, Contact.email, Contact.mobile)
     ).all()
+
+
+def email_problems(school, kind):
+    """{contact_id: (status, error)} where the contact's latest email bounced or failed, so the address needs checking."""
+    latest = (
+        sa.select(Invitation.contact_id, sa.func.max(OutboxMessage.id).label("id"))
+        .join(OutboxMessage, OutboxMessage.invitation_id == Invitation.id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Contact.school_id == school.id, Contact.kind == kind,
+               OutboxMessage.status.in_(("sent", "bounced", "failed")))
+        .group_by(Invitation.contact_id).subquery())
+    rows = db.session.execute(
+        sa.select(latest.c.contact_id, OutboxMessage.status, OutboxMessage.error)
+        .join(OutboxMessage, OutboxMessage.id == latest.c.id)
+        .where(OutboxMessage.status.in_(("bounced", "failed"))))
+    return {contact_id: (status, error) for contact_id, status, error in rows}
 
 
 def contact_or_404(school, contact_id):

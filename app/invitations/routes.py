@@ -26,7 +26,8 @@ def list_contacts(school_id):
     if kind not in CONTACT_KINDS:
         abort(404)
     return render_template("invitations/contacts.html", school=school, kind=kind,
-                           contacts=contacts.contacts_of(school, kind), kinds=CONTACT_KINDS)
+                           contacts=contacts.contacts_of(school, kind), kinds=CONTACT_KINDS,
+                           problems=contacts.email_problems(school, kind))
 
 
 @bp.route("/schools/<int:school_id>/contacts/import", methods=["GET", "POST"])

@@ -101,6 +101,11 @@ def test_a_refused_address_is_recorded_as_bounced_for_that_contact(app, client, 
     assert bounced.error.startswith("550")
     page = client.get(f"/surveys/{trust['survey']}/outbox").get_data(as_text=True)
     assert "bounce@example.org" in page and "550 5.1.1 No such user here" in page
+    # The school's contact list marks the address to check.
+    page = client.get(f"/schools/{trust['oak']}/contacts?kind=family").get_data(as_text=True)
+    (row,) = [r for r in page.split("<tr")[1:] if "bounce@example.org" in r]
+    assert "Email bounced" in row and "550 5.1.1" in row
+    assert page.count("data-email-problem") == 1
 
 
 def test_when_the_mail_server_is_down_sends_fail_and_can_be_retried(app, client, auth, smtp, trust):
