@@ -411,6 +411,8 @@ def _send_claimed(claim):
         row.message_id, row.recipient, row.subject = message["Message-ID"], contact.email, subject[:200]
         outgoing.append((row.id, message))
     db.session.commit()  # the Message-IDs are kept before anything goes, so a resend reuses them
+    # Only plain values are used from here; an empty session makes each commit below cheap.
+    db.session.expunge_all()
     sent = 0
     heartbeat = clock.utcnow()
     with Mailer(config) as mailer:
