@@ -98,7 +98,7 @@ def year_group_rates(survey, school, threshold):
                                    n_col="responses", min_group_size=threshold,
                                    columns=["responses"])
     table["response_rate"] = [
-        100 * r / e if not s and e and not pd.isna(e) else None
+        100 * r / e if not s and not pd.isna(e) and e else None
         for r, e, s in zip(table["responses"], table["eligible"], table["suppressed"])
     ]
     return table[table["year_group"] != "All"].reset_index(drop=True)

@@ -122,3 +122,21 @@ def test_emailed_invitations_printed_letters_and_the_open_link_count_in_the_same
     page = client.get(f"/rates/schools/{ids['oak']}?survey_id={ids['open']}").get_data(as_text=True)
     assert "Survey link or QR code" in page and "2 responses" in page
     assert client.get(f"/rates.json?survey_id={ids['open']}").get_json()["total"]["responses"] == 2
+
+
+def test_a_staff_survey_by_invitation_shows_its_school_page_with_a_response_without_a_year_group(app, client, auth):
+    from app.surveys.library import latest_published
+
+    with app.app_context():
+        trust = make_trust()
+        oak = make_school(trust, name="Oak Primary")
+        make_user("head@oak.sch.uk", "head", oak)
+        survey = make_survey([oak], instrument=latest_published("staff"), title="Staff survey")
+        survey.access_mode = "tokens"
+        make_response(survey, oak, {})
+        db.session.commit()
+        ids = {"oak": oak.id, "survey": survey.id}
+    auth.sign_in("head@oak.sch.uk")
+    page = client.get(f"/rates/schools/{ids['oak']}?survey_id={ids['survey']}")
+    assert page.status_code == 200
+    assert "Printed letters" in page.get_data(as_text=True)
