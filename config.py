@@ -50,6 +50,8 @@ class Config:
     MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "100"))
     MAIL_RETRIES = 3
     MAIL_RETRY_DELAY = 2.0  # seconds, doubled after each failed try
+    # A claim older than this belongs to a run that was stopped; its emails are queued again.
+    MAIL_STUCK_MINUTES = int(os.environ.get("MAIL_STUCK_MINUTES", "15"))
     # Days after the invitation when reminders go to people who have not answered.
     REMINDER_DAYS = (3, 7)
     CONTACTS_MAX_ROWS = 10000

@@ -60,7 +60,6 @@ def build_demo_trust(seed=2026, today=None):
         db.session.flush()
         for school in schools:
             _responses(survey, school, rng, today)
-    parent_now = survey  # the open parent survey: the windows are in date order
     staff = latest_published("staff")
     for months_ago in (10, 3):
         opens = today - timedelta(days=30 * months_ago)
@@ -71,11 +70,11 @@ def build_demo_trust(seed=2026, today=None):
         db.session.flush()
         for school in schools:
             _responses(survey, school, rng, today)
-    _collection_surveys(schools, rng, today)
+    staff_by_invitation = _collection_surveys(schools, rng, today)
     _comments_and_actions(schools, rng, today)
     _staff_comments(schools, today)
     build_demo_categorisation(trust, rng, today)
-    _contacts_and_invitations(schools, parent_now, rng)
+    _contacts_and_invitations(schools, staff_by_invitation, rng)
     db.session.commit()
     build_demo_schedule(trust, today)
     return trust
@@ -157,9 +156,11 @@ def _term(day):
 
 
 def _collection_surveys(schools, rng, today):
-    """A staff survey by invitation and KS2 and KS1 pupil surveys in class sessions, all open now."""
+    """A staff survey by invitation and KS2 and KS1 pupil surveys in class sessions, all open now;
+    returns the staff one."""
     opens, closes = today - timedelta(days=10), today + timedelta(days=14)
     runs = [("staff", "tokens", "Staff survey"), ("pupil_ks2", "class_session", "Pupil survey (KS2)")]
+    by_invitation = None
     for key, mode, title in runs:
         instrument = latest_published(key)
         survey = Survey(title=f"{title}, {_term(opens)}", instrument=instrument, opens_on=opens,
@@ -170,6 +171,7 @@ def _collection_surveys(schools, rng, today):
         for link in survey.schools:
             made = _responses(survey, link.school, rng, today, rate=rng.uniform(0.3, 0.6))
             if mode == "tokens":
+                by_invitation = survey
                 db.session.add_all(
                     InvitationToken(survey_school=link, used=number < made,
                                     token_hash=digest("invitation", uuid.UUID(int=rng.getrandbits(128)).hex))
@@ -190,6 +192,7 @@ def _collection_surveys(schools, rng, today):
         survey_school=ks1.schools[0], teacher=teacher, group_name="Year 1 Ash",
         opened_at=now, ends_at=now + timedelta(hours=4),
     ))
+    return by_invitation
 
 
 def _responses(survey, school, rng, today, rate=None):
@@ -369,9 +372,13 @@ def demo_data_command(seed):
 
 
 def _contacts_and_invitations(schools, survey, rng):
-    """Contact lists for every school, and the open survey's invitations at the first school."""
-    from app.invitations.services import new_seed, token_hash, token_of
-    from app.models import Contact, Invitation, OutboxMessage
+    """Contact lists for every school; the first school's staff were emailed the staff survey's invitations.
+
+    Their invitations are some of that school's tokens (the rest are paper letters), so the
+    used ones match responses already made.
+    """
+    from app.invitations.services import token_of
+    from app.models import Contact, Invitation, InvitationToken, OutboxMessage
 
     first_names = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hari", "Isla", "Jack"]
     for number, school in enumerate(schools, start=1):
@@ -390,16 +397,21 @@ def _contacts_and_invitations(schools, survey, rng):
     link = next(s for s in survey.schools if s.school_id == schools[0].id)
     sent_at = clock.utcnow() - timedelta(days=6)
     contacts = db.session.scalars(sa.select(Contact).where(
-        Contact.school_id == schools[0].id, Contact.kind == "family")).all()
-    for contact in contacts:
-        seed = new_seed()
-        status = "bounced" if contact.email.startswith("family7.") else "sent"
-        invitation = Invitation(survey_school_id=link.id, contact_id=contact.id, seed=seed,
-                                token_hash=token_hash(token_of(seed)), status=status, attempts=1,
-                                sent_at=sent_at if status == "sent" else None, reminders_sent=1 if status == "sent" else 0,
-                                error="550 5.1.1 No such user here" if status == "bounced" else None)
-        db.session.add(invitation)
-        db.session.flush()
-        db.session.add(OutboxMessage(invitation_id=invitation.id, purpose="invitation", recipient=contact.email,
-                                     subject=f"{schools[0].name} would like to hear from you",
-                                     status=status, error=invitation.error, at=sent_at))
+        Contact.school_id == schools[0].id, Contact.kind == "staff").order_by(Contact.id)).all()
+    tokens = db.session.scalars(sa.select(InvitationToken).where(
+        InvitationToken.survey_school_id == link.id).order_by(InvitationToken.id)).all()
+    tokens = [t for t in tokens if t.used][:4] + [t for t in tokens if not t.used][:4]
+    for contact, token in zip(contacts, tokens):
+        seed = uuid.UUID(int=rng.getrandbits(128)).hex[:22]  # from the demo's seed, so the demo repeats
+        token.token_hash = digest("invitation", token_of(seed))
+        invitation = Invitation(survey_school_id=link.id, contact=contact, seed=seed, token=token)
+        bounced = contact.email.startswith("staff7.") and not token.used
+        db.session.add(OutboxMessage(
+            invitation=invitation, purpose="invitation", recipient=contact.email, attempts=1,
+            subject=f"{schools[0].name} would like to hear from you", at=sent_at,
+            status="bounced" if bounced else "sent", error="550 5.1.1 No such user here" if bounced else None))
+        if not bounced and not token.used:
+            db.session.add(OutboxMessage(
+                invitation=invitation, purpose="reminder_1", recipient=contact.email, attempts=1,
+                subject=f"Reminder: {schools[0].name} would like to hear from you", status="sent",
+                at=sent_at + timedelta(days=3)))

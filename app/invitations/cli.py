@@ -18,6 +18,6 @@ def send_reminders_command():
 
 @invitations_cli.command("send")
 def send_invitations_command():
-    """Send invitations still queued (for example after a restart)."""
-    sent = services.send_queued()
+    """Send invitations still queued, including any a stopped run left half sent."""
+    sent = services.send_queued(kind="invitation")
     click.echo(f"Sent {sent} invitations.")

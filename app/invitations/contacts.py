@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from app.extensions import db
-from app.models import Contact, ContactImport
+from app.models import Contact, ContactImport, Invitation, InvitationToken, OutboxMessage
 from app.models.audit import record
 from app.models.trust import YEAR_GROUPS
 from app.services import NotFound, ServiceError, commit
@@ -189,6 +189,22 @@ def contacts_of(school, kind):
     ).all()
 
 
+def email_problems(school, kind):
+    """{contact_id: (status, error)} where the contact's latest email bounced or failed, so the address needs checking."""
+    latest = (
+        sa.select(Invitation.contact_id, sa.func.max(OutboxMessage.id).label("id"))
+        .join(OutboxMessage, OutboxMessage.invitation_id == Invitation.id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Contact.school_id == school.id, Contact.kind == kind,
+               OutboxMessage.status.in_(("sent", "bounced", "failed")))
+        .group_by(Invitation.contact_id).subquery())
+    rows = db.session.execute(
+        sa.select(latest.c.contact_id, OutboxMessage.status, OutboxMessage.error)
+        .join(OutboxMessage, OutboxMessage.id == latest.c.id)
+        .where(OutboxMessage.status.in_(("bounced", "failed"))))
+    return {contact_id: (status, error) for contact_id, status, error in rows}
+
+
 def contact_or_404(school, contact_id):
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.school_id != school.id:
@@ -212,8 +228,17 @@ def update_contact(user, contact, name, email, mobile, role_group, year_groups):
 
 
 def delete_contact(user, contact):
-    """Hard delete, as asked for: the contact and their invitations go; the audit says only that it happened."""
+    """Hard delete, as asked for: the contact and their invitations go; the audit says only that it happened.
+
+    Their unused links stop working. A used token stays: it holds nothing about them and
+    still counts in the response rates.
+    """
     school = contact.school
+    unused = db.session.scalars(
+        sa.select(Invitation.token_id).join(InvitationToken, InvitationToken.id == Invitation.token_id)
+        .where(Invitation.contact_id == contact.id, InvitationToken.used.is_(False))).all()
+    if unused:
+        db.session.execute(sa.delete(InvitationToken).where(InvitationToken.id.in_(unused)))
     db.session.delete(contact)
     record("contact_delete", user=user, school=school, kind=contact.kind)
     commit()

@@ -9,12 +9,13 @@ from email.utils import make_msgid
 TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
 
 
-def build_message(sender, recipient, subject, text, html, headers=None):
+def build_message(sender, recipient, subject, text, html, headers=None, message_id=None):
+    """A text and HTML email; message_id is reused when the same email is sent again."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id or make_msgid(domain=sender.rpartition("@")[2] or None)
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)

@@ -8,7 +8,7 @@ from app.analysis import charts
 from app.analysis.indicators import response_rate
 from app.analysis.suppression import suppress_complementary
 from app.extensions import db
-from app.models import Answer, Question, Response, Survey, SurveySchool
+from app.models import Answer, Invitation, InvitationToken, Question, Response, Survey, SurveySchool
 from app.reports.queries import response_totals
 
 NOT_GIVEN = "Not given"
@@ -45,6 +45,29 @@ def trust_total(rates):
             "response_rate": 100 * responses / eligible if eligible else None}
 
 
+def channels(survey, school):
+    """How this school's responses came: {"email": (made, used), "letters": (made, used), "other": n}.
+
+    Email invitations and printed letters are the same kind of token, told apart by whether an
+    invitation points at it; "other" (open link, QR code, class session) is what remains of
+    the responses. Counts of tokens only: no response says which way it came.
+    """
+    emailed = Invitation.id.is_not(None)
+    rows = db.session.execute(
+        sa.select(emailed, sa.func.count(InvitationToken.id),
+                  sa.func.sum(sa.case((InvitationToken.used.is_(True), 1), else_=0)))
+        .join(SurveySchool, SurveySchool.id == InvitationToken.survey_school_id)
+        .outerjoin(Invitation, Invitation.token_id == InvitationToken.id)
+        .where(SurveySchool.survey_id == survey.id, SurveySchool.school_id == school.id)
+        .group_by(emailed)).all()
+    counts = {"email": (0, 0), "letters": (0, 0)}
+    for by_email, made, used in rows:
+        counts["email" if by_email else "letters"] = (made, int(used or 0))
+    responses = int(response_totals([survey.id], [school.id])["responses"].sum())
+    counts["other"] = max(0, responses - counts["email"][1] - counts["letters"][1])
+    return counts
+
+
 def year_group_rates(survey, school, threshold):
     """Rows per year group (and "Not given"): responses, eligible (pupils on roll), response_rate, suppressed.
 
@@ -75,7 +98,7 @@ def year_group_rates(survey, school, threshold):
                                    n_col="responses", min_group_size=threshold,
                                    columns=["responses"])
     table["response_rate"] = [
-        100 * r / e if not s and e and not pd.isna(e) else None
+        100 * r / e if not s and not pd.isna(e) and e else None
         for r, e, s in zip(table["responses"], table["eligible"], table["suppressed"])
     ]
     return table[table["year_group"] != "All"].reset_index(drop=True)

@@ -26,7 +26,8 @@ def list_contacts(school_id):
     if kind not in CONTACT_KINDS:
         abort(404)
     return render_template("invitations/contacts.html", school=school, kind=kind,
-                           contacts=contacts.contacts_of(school, kind), kinds=CONTACT_KINDS)
+                           contacts=contacts.contacts_of(school, kind), kinds=CONTACT_KINDS,
+                           problems=contacts.email_problems(school, kind))
 
 
 @bp.route("/schools/<int:school_id>/contacts/import", methods=["GET", "POST"])
@@ -335,6 +336,7 @@ def school_rates(school_id):
         "invitations/school_rates.html", school=school, surveys=surveys, survey=survey,
         years=years.to_dict("records") if years is not None else [], threshold=threshold, row=row,
         per_day=per_day, per_day_text=rates.describe_per_day(per_day) if per_day is not None else "",
+        channels=rates.channels(survey, school) if survey else None,
     )
 
 

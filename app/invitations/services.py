@@ -13,13 +13,17 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app import clock
 from app.extensions import db
 from app.invitations.mail import Mailer, build_message
-from app.models import Contact, Invitation, MessageTemplate, OutboxMessage, Survey, SurveySchool
+from app.models import (
+    Contact, Invitation, InvitationToken, MessageTemplate, OutboxMessage, Survey, SurveySchool,
+)
+from app.models.collection import digest
 from app.models.audit import record
+from app.models.invitations import OUTBOX_STATUSES
 from app.services import NotFound, ServiceError, commit
 
 PLACEHOLDERS = {
@@ -55,9 +59,11 @@ AUDIENCE_KINDS = {"staff": "staff", "parent": "family"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Everything an email needs, loaded with the batch rather than one query per email.
 _LOADS = (
-    selectinload(Invitation.contact),
-    selectinload(Invitation.survey_school).selectinload(SurveySchool.school),
-    selectinload(Invitation.survey_school).selectinload(SurveySchool.survey).selectinload(Survey.instrument),
+    selectinload(OutboxMessage.invitation).selectinload(Invitation.contact),
+    selectinload(OutboxMessage.invitation).selectinload(Invitation.token),
+    selectinload(OutboxMessage.invitation).selectinload(Invitation.survey_school).selectinload(SurveySchool.school),
+    selectinload(OutboxMessage.invitation).selectinload(Invitation.survey_school)
+    .selectinload(SurveySchool.survey).selectinload(Survey.instrument),
 )
 _running = set()
 _running_lock = threading.Lock()
@@ -72,27 +78,8 @@ def new_seed():
 def token_of(seed):
     """The link token of an invitation: worked out from its seed, so reminders carry the same link."""
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"invitation-token:" + seed.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
-
-
-def token_hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def token_used(token_hash_):
-    """Whether the invitation token with this hash has produced a response.
-
-    After the merge with collection this reads InvitationToken.used by token_hash (the
-    collection table knows a token was used, never which response it produced); until
-    then it reads the stand-in flag on Invitation. Everything else asks here.
-    """
-    return bool(db.session.scalar(sa.select(Invitation.used).where(Invitation.token_hash == token_hash_)))
-
-
-def _unused_clause():
-    """SQL for token_used() being false, so reminders can filter in the database."""
-    return Invitation.used.is_(False)
+    mac = hmac.new(key, b"invitation-token:" + seed.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).rstrip(b"=").decode()
 
 
 # Templates ----------------------------------------------------------------------------------
@@ -171,7 +158,8 @@ def _values(survey, school, contact, token, opt_out_token):
         "name": name or ("colleague" if survey.instrument.audience == "staff" else "parent or carer"),
         "school": school.name, "survey": survey.title,
         "closes": f"{survey.closes_on.day} {survey.closes_on:%B %Y}",
-        "link": public_url(f"/t/{token}"),
+        # The respondent route surveys.respond_invitation; url_for needs a request, and cron has none.
+        "link": public_url(f"/i/{token}"),
         "opt_out": public_url(f"/opt-out/{opt_out_token}"),
     }
 
@@ -207,13 +195,20 @@ def opt_out(contact):
     commit()
 
 
-# Queueing and sending ------------------------------------------------------------------------
+# Queueing -----------------------------------------------------------------------------------
 
 def queue_invitations(user, survey, schools):
-    """One invitation per contact and school (a family at two schools gets two, with two children at one gets one)."""
+    """One invitation per contact and school (a family at two schools gets two, with two children at one gets one).
+
+    Each is a collection InvitationToken, the same kind as a paper letter's, with an
+    Invitation saying which contact it went to and an outbox row to send.
+    """
     kind = AUDIENCE_KINDS.get(survey.instrument.audience)
     if kind is None:
         raise ServiceError("Pupil surveys are answered in class sessions; there is nobody to email.")
+    if survey.access_mode != "tokens":
+        raise ServiceError("Only surveys answered by invitation have personal links to email. "
+                           "Change how people answer this survey to 'by invitation' first.")
     if survey.status(clock.today()) == "closed":
         raise ServiceError("This survey has closed, so no invitations can be sent.")
     links = {link.school_id: link for link in survey.schools}
@@ -226,23 +221,85 @@ def queue_invitations(user, survey, schools):
             sa.select(Invitation.contact_id).where(Invitation.survey_school_id == link.id)))
         contacts = db.session.scalars(sa.select(Contact).where(
             Contact.school_id == school.id, Contact.kind == kind, Contact.email.is_not(None),
-            Contact.opted_out.is_(False)))
+            Contact.opted_out.is_(False)).order_by(Contact.id))
         for contact in contacts:
             if contact.id in invited:
                 continue
             seed = new_seed()
-            db.session.add(Invitation(survey_school_id=link.id, contact_id=contact.id, seed=seed,
-                                      token_hash=token_hash(token_of(seed))))
+            token = InvitationToken(survey_school_id=link.id, token_hash=digest("invitation", token_of(seed)))
+            invitation = Invitation(survey_school_id=link.id, contact=contact, seed=seed, token=token)
+            db.session.add(OutboxMessage(invitation=invitation, purpose="invitation",
+                                         recipient=contact.email))
             queued += 1
     if not queued:
         raise ServiceError("Everyone with an email address has already been invited.")
     record("invitations_queue", user=user, survey_id=survey.id, queued=queued)
-    commit()
+    commit("Invitations were being queued at the same moment. Refresh the page to see them.")
     return queued
 
 
+def queue_reminders(now=None):
+    """Queue every reminder now due: invitation sent, token unused, not opted out, survey open.
+
+    Reminder n is due REMINDER_DAYS[n] days after the invitation went, and (if cron missed a
+    day) never sooner after the previous reminder than the schedule spaces them.
+    """
+    now = now or clock.utcnow()
+    today = now.date()
+    days = list(current_app.config["REMINDER_DAYS"])
+    invited = aliased(OutboxMessage)
+    reminder = aliased(OutboxMessage)
+    reminders = (sa.select(sa.func.count(reminder.id), sa.func.max(reminder.at))
+                 .where(reminder.invitation_id == Invitation.id, reminder.purpose != "invitation"))
+    count = reminders.with_only_columns(sa.func.count(reminder.id)).scalar_subquery()
+    last = reminders.with_only_columns(sa.func.max(reminder.at)).scalar_subquery()
+    rows = db.session.execute(
+        sa.select(Invitation.id, Contact.email, invited.at, count, last)
+        .join(invited, sa.and_(invited.invitation_id == Invitation.id, invited.purpose == "invitation"))
+        .join(InvitationToken, InvitationToken.id == Invitation.token_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .join(SurveySchool, SurveySchool.id == Invitation.survey_school_id)
+        .join(Survey, Survey.id == SurveySchool.survey_id)
+        .where(invited.status == "sent", InvitationToken.used.is_(False), Contact.opted_out.is_(False),
+               Contact.email.is_not(None), Survey.opens_on <= today, Survey.closes_on >= today,
+               count < len(days))
+        .order_by(Invitation.id)
+    ).all()
+    due = [
+        OutboxMessage(invitation_id=invitation_id, purpose=f"reminder_{n + 1}", recipient=email)
+        for invitation_id, email, sent_at, n, previous in rows
+        if now >= _aware(sent_at) + timedelta(days=days[n])
+        and (n == 0 or now >= _aware(previous) + timedelta(days=days[n] - days[n - 1]))
+    ]
+    db.session.add_all(due)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # another run queued them at the same moment; it sends them
+        return 0
+    return len(due)
+
+
+def retry_failed(user, survey, school_ids=None):
+    """Queue this survey's failed (not bounced) emails again."""
+    rows = _survey_messages(survey, school_ids).where(OutboxMessage.status == "failed")
+    ids = db.session.scalars(rows.with_only_columns(OutboxMessage.id)).all()
+    if ids:
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                           .values(status="queued", claim=None))
+    record("invitations_retry", user=user, survey_id=survey.id, retried=len(ids))
+    commit()
+    return len(ids)
+
+
+# Sending ------------------------------------------------------------------------------------
+
+KINDS = {"invitation": OutboxMessage.purpose == "invitation",
+         "reminder": OutboxMessage.purpose != "invitation"}
+
+
 def start_sending(survey):
-    """Send the queued invitations in a background thread, unless that survey is sending already."""
+    """Send the survey's queued emails in a background thread, unless it is sending already."""
     app = current_app._get_current_object()
     with _running_lock:
         if survey.id in _running:
@@ -252,7 +309,7 @@ def start_sending(survey):
     def run():
         try:
             with app.app_context():
-                send_queued(survey.id)
+                send_queued(survey_id=survey.id)
                 db.session.remove()
         finally:
             with _running_lock:
@@ -263,158 +320,161 @@ def start_sending(survey):
     return thread
 
 
-def send_queued(survey_id=None):
-    """Send queued invitations in batches; each is claimed in the outbox first, so none goes twice."""
-    sent = 0
-    batch_size = current_app.config["MAIL_BATCH_SIZE"]
-    while True:
-        query = (sa.select(Invitation).join(SurveySchool)
-                 .where(Invitation.status == "queued").order_by(Invitation.id).limit(batch_size)
-                 .options(*_LOADS))
-        if survey_id is not None:
-            query = query.where(SurveySchool.survey_id == survey_id)
-        batch = db.session.scalars(query).all()
-        if not batch:
-            return sent
-        sent += _send_batch(batch, "invitation")
+def recover_stuck(now=None):
+    """Queue again the emails a stopped run left "sending" for more than MAIL_STUCK_MINUTES.
 
-
-def due_reminders(now=None):
-    """Invitations whose next reminder is due: sent, link unused, not opted out, survey open."""
+    Whether the mail server accepted them is unknown (a run records each acceptance as it
+    happens, so these are at most the one or two in flight when it stopped); they go again
+    with the same Message-ID, which mail programs use to drop a repeat.
+    """
     now = now or clock.utcnow()
-    days = list(current_app.config["REMINDER_DAYS"])
-    today = clock.today()
-    rows = db.session.scalars(
-        sa.select(Invitation).join(SurveySchool).join(Survey).join(Contact)
-        .where(Invitation.status == "sent", _unused_clause(), Contact.opted_out.is_(False),
-               Invitation.reminders_sent < len(days), Survey.opens_on <= today,
-               Survey.closes_on >= today)
-        .order_by(Invitation.id).options(*_LOADS)
-    ).all()
-    due = []
-    for invitation in rows:
-        sent_at = _aware(invitation.sent_at)
-        if now >= sent_at + timedelta(days=days[invitation.reminders_sent]) \
-                and not token_used(invitation.token_hash):
-            due.append(invitation)
-    return due
+    cutoff = now - timedelta(minutes=current_app.config["MAIL_STUCK_MINUTES"])
+    recovered = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)
+        .values(status="queued", claim=None)
+    ).rowcount
+    db.session.commit()
+    return recovered
+
+
+def send_queued(survey_id=None, kind=None):
+    """Send queued emails in batches, each claimed first so two runs never send the same one.
+
+    Returns how many the mail server accepted.
+    """
+    recover_stuck()
+    sent = 0
+    while True:
+        claim = _claim(survey_id, kind)
+        if claim is None:
+            return sent
+        sent += _send_claimed(claim)
 
 
 def send_reminders(now=None):
-    """Send every reminder that is due (for cron); a second run straight after sends nothing."""
-    due = due_reminders(now)
-    batch_size = current_app.config["MAIL_BATCH_SIZE"]
+    """Queue the reminders now due and send them (for cron); a second run straight after sends nothing."""
+    queue_reminders(now)
+    return send_queued(kind="reminder")
+
+
+def _claim(survey_id, kind):
+    """Mark up to MAIL_BATCH_SIZE queued rows as this run's; returns the claim, or None if none were left."""
+    query = (sa.select(OutboxMessage.id).where(OutboxMessage.status == "queued")
+             .order_by(OutboxMessage.id).limit(current_app.config["MAIL_BATCH_SIZE"]))
+    if kind is not None:
+        query = query.where(KINDS[kind])
+    if survey_id is not None:
+        query = (query.join(Invitation, Invitation.id == OutboxMessage.invitation_id)
+                 .join(SurveySchool, SurveySchool.id == Invitation.survey_school_id)
+                 .where(SurveySchool.survey_id == survey_id))
+    ids = db.session.scalars(query).all()
+    if not ids:
+        return None
+    claim = secrets.token_hex(16)
+    # "status == queued" again: a row another run claimed since the select stays theirs.
+    db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "queued")
+        .values(status="sending", claim=claim, claimed_at=clock.utcnow(),
+                attempts=OutboxMessage.attempts + 1)
+    )
+    db.session.commit()
+    return claim
+
+
+def _send_claimed(claim):
+    """Render and send this claim's emails, recording each result as soon as the server answers."""
+    config = current_app.config
+    rows = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.claim == claim).order_by(OutboxMessage.id)
+        .options(*_LOADS)).all()
+    today = clock.today()
+    templates, outgoing = {}, []
+    for row in rows:
+        invitation = row.invitation
+        contact, survey = invitation.contact, invitation.survey_school.survey
+        reason = _not_wanted(row, contact, invitation.token, survey, today)
+        if reason:
+            row.status, row.error, row.claim = "cancelled", reason, None
+            continue
+        purpose = "invitation" if row.purpose == "invitation" else "reminder"
+        if (survey.id, purpose) not in templates:
+            templates[survey.id, purpose] = template_for(survey, purpose)
+        template = templates[survey.id, purpose]
+        values = _values(survey, invitation.survey_school.school, contact, token_of(invitation.seed),
+                         opt_out_token(contact))
+        subject, text, html = render(template.subject, template.body, values)
+        headers = {"List-Unsubscribe": f"<{values['opt_out']}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        message = build_message(config["MAIL_DEFAULT_SENDER"], contact.email, subject, text, html,
+                                headers, message_id=row.message_id)
+        row.message_id, row.recipient, row.subject = message["Message-ID"], contact.email, subject[:200]
+        outgoing.append((row.id, message))
+    db.session.commit()  # the Message-IDs are kept before anything goes, so a resend reuses them
+    # Only plain values are used from here; an empty session makes each commit below cheap.
+    db.session.expunge_all()
     sent = 0
-    for start in range(0, len(due), batch_size):
-        sent += _send_batch(due[start:start + batch_size], "reminder")
+    heartbeat = clock.utcnow()
+    with Mailer(config) as mailer:
+        for row_id, message in outgoing:
+            status, error = mailer.send(message)
+            now = clock.utcnow()
+            db.session.execute(
+                sa.update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.claim == claim)
+                .values(status=status, error=error, at=now, claim=None))
+            if now - heartbeat > timedelta(minutes=1):
+                # A slow server is not a stopped run: keep the rest of the claim from looking stuck.
+                db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.claim == claim)
+                                   .values(claimed_at=now))
+                heartbeat = now
+            db.session.commit()
+            sent += status == "sent"
     return sent
 
 
-def _send_batch(batch, purpose):
-    config = current_app.config
-    templates = {}
-    prepared = []
-    for invitation in batch:
-        label = purpose if purpose == "invitation" else f"reminder_{invitation.reminders_sent + 1}"
-        survey, school = invitation.survey_school.survey, invitation.survey_school.school
-        kind = "invitation" if purpose == "invitation" else "reminder"
-        if (survey.id, kind) not in templates:
-            templates[survey.id, kind] = template_for(survey, kind)
-        template = templates[survey.id, kind]
-        values = _values(survey, school, invitation.contact, token_of(invitation.seed),
-                         opt_out_token(invitation.contact))
-        subject, text, html = render(template.subject, template.body, values)
-        outbox = OutboxMessage(invitation_id=invitation.id, purpose=label,
-                               recipient=invitation.contact.email, subject=subject, status="sending")
-        headers = {"List-Unsubscribe": f"<{values['opt_out']}>",
-                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-        message = build_message(config["MAIL_DEFAULT_SENDER"], invitation.contact.email,
-                                subject, text, html, headers)
-        prepared.append((invitation, outbox, message))
-    claimed = _claim(prepared)  # commits, so only plain values are used below
-    with Mailer(config) as mailer:
-        for item in claimed:
-            item["status"], item["error"] = mailer.send(item.pop("message"))
-            item["at"] = clock.utcnow()
-    outbox_rows = [{"id": c["outbox_id"], "status": c["status"], "error": c["error"], "at": c["at"]}
-                   for c in claimed]
-    if purpose == "invitation":
-        invitation_rows = [
-            {"id": c["id"], "status": c["status"], "error": c["error"], "attempts": c["attempts"] + 1,
-             "sent_at": c["at"] if c["status"] == "sent" else None} for c in claimed]
-    else:
-        invitation_rows = [{"id": c["id"], "reminders_sent": c["reminders_sent"] + 1}
-                           for c in claimed if c["status"] == "sent"]
-    for model, rows in ((OutboxMessage, outbox_rows), (Invitation, invitation_rows)):
-        if rows:
-            db.session.execute(sa.update(model), rows)
-    db.session.commit()
-    return sum(c["status"] == "sent" for c in claimed)
+def _not_wanted(row, contact, token, survey, today):
+    """Why a queued email should no longer go, or None."""
+    if contact.opted_out:
+        return "Opted out"
+    if not contact.email:
+        return "No email address"
+    if survey.status(today) == "closed":
+        return "Survey closed"
+    if row.purpose != "invitation" and token.used:
+        return "Already answered"
+    return None
 
 
-def _claim(prepared):
-    """Write the outbox rows before sending; the unique (invitation, purpose) lets only one run have each.
+# Progress and the outbox --------------------------------------------------------------------
 
-    Returns a dict of plain values (ids, counts, the message) for each claimed one.
-    """
-    claimed = prepared
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(outbox for _, outbox, _ in prepared)
-    except IntegrityError:
-        claimed = []  # another run claimed some of them: claim one by one
-        for item in prepared:
-            try:
-                with db.session.begin_nested():
-                    db.session.add(item[1])
-            except IntegrityError:
-                continue
-            claimed.append(item)
-    values = [{"id": invitation.id, "outbox_id": outbox.id, "attempts": invitation.attempts,
-               "reminders_sent": invitation.reminders_sent, "message": message}
-              for invitation, outbox, message in claimed]
-    db.session.commit()
-    return values
+def _survey_messages(survey, school_ids=None):
+    query = (sa.select(OutboxMessage).join(Invitation, Invitation.id == OutboxMessage.invitation_id)
+             .join(SurveySchool, SurveySchool.id == Invitation.survey_school_id)
+             .where(SurveySchool.survey_id == survey.id))
+    if school_ids is not None:
+        query = query.where(SurveySchool.school_id.in_(school_ids))
+    return query
 
 
 def progress(survey, school_ids=None):
-    """Invitations of a survey by status: {"queued": n, "sent": n, ..., "total": n, "done": bool}."""
-    query = (sa.select(Invitation.status, sa.func.count()).join(SurveySchool)
-             .where(SurveySchool.survey_id == survey.id).group_by(Invitation.status))
-    if school_ids is not None:
-        query = query.where(SurveySchool.school_id.in_(school_ids))
-    counts = {status: 0 for status in ("queued", "sent", "failed", "bounced")}
+    """This survey's emails by status: {"queued": n, "sending": n, "sent": n, ..., "total", "done", "percent"}."""
+    query = (_survey_messages(survey, school_ids)
+             .with_only_columns(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
+    counts = dict.fromkeys(OUTBOX_STATUSES, 0)
     counts.update(dict(db.session.execute(query).all()))
     counts["total"] = sum(counts.values())
-    counts["done"] = counts["queued"] == 0
-    counts["percent"] = round(100 * (counts["total"] - counts["queued"]) / counts["total"]) \
-        if counts["total"] else 100
+    waiting = counts["queued"] + counts["sending"]
+    counts["done"] = waiting == 0
+    counts["percent"] = round(100 * (counts["total"] - waiting) / counts["total"]) if counts["total"] else 100
     return counts
 
 
 def outbox(survey, school_ids=None, limit=200):
-    query = (sa.select(OutboxMessage).join(Invitation).join(SurveySchool)
-             .where(SurveySchool.survey_id == survey.id)
-             .order_by(OutboxMessage.at.desc(), OutboxMessage.id.desc()).limit(limit))
-    if school_ids is not None:
-        query = query.where(SurveySchool.school_id.in_(school_ids))
+    query = (_survey_messages(survey, school_ids)
+             .order_by(OutboxMessage.at.desc(), OutboxMessage.id.desc()).limit(limit)
+             .options(selectinload(OutboxMessage.invitation).selectinload(Invitation.survey_school)
+                      .selectinload(SurveySchool.school)))
     return db.session.scalars(query).all()
-
-
-def retry_failed(user, survey, school_ids=None):
-    """Queue failed (not bounced) invitations again; their claim in the outbox is released."""
-    query = (sa.select(Invitation).join(SurveySchool)
-             .where(SurveySchool.survey_id == survey.id, Invitation.status == "failed"))
-    if school_ids is not None:
-        query = query.where(SurveySchool.school_id.in_(school_ids))
-    rows = db.session.scalars(query).all()
-    for invitation in rows:
-        invitation.status = "queued"
-        db.session.execute(sa.delete(OutboxMessage).where(
-            OutboxMessage.invitation_id == invitation.id, OutboxMessage.purpose == "invitation"))
-    record("invitations_retry", user=user, survey_id=survey.id, retried=len(rows))
-    commit()
-    return len(rows)
 
 
 def _aware(moment):

@@ -10,7 +10,7 @@ from app.clock import utcnow
 from app.extensions import db
 
 CONTACT_KINDS = {"staff": "Staff", "family": "Families"}
-INVITATION_STATUSES = ("queued", "sent", "failed", "bounced")
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "cancelled")
 
 
 class Contact(db.Model):
@@ -64,10 +64,11 @@ class MessageTemplate(db.Model):
 
 
 class Invitation(db.Model):
-    """One contact's personal link to one school's survey.
+    """One contact's email invitation to one school's survey: who was sent which collection token.
 
-    Only the token's hash is kept. It joins the collection token table by hash (to learn
-    whether the link was used), and nothing joins it to the response it produced.
+    The link is an ordinary InvitationToken (app/models/collection.py), so the respondent
+    flow marks it used like a paper letter's. The token row knows whether it was used and
+    nothing else; this row knows whom it was sent to; nothing knows which response it produced.
     """
 
     __table_args__ = (sa.UniqueConstraint("survey_school_id", "contact_id"),)
@@ -77,24 +78,27 @@ class Invitation(db.Model):
         sa.ForeignKey("survey_school.id", ondelete="CASCADE"), index=True
     )
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id", ondelete="CASCADE"), index=True)
-    # The token is worked out again from this seed and the secret key when a reminder is due,
-    # so the same link goes in every email while the database holds only its hash.
+    token_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitation_token.id", ondelete="CASCADE"), unique=True
+    )
+    # The token is worked out again from this seed and the secret key for each email, so
+    # reminders carry the same link while the database holds only the token's hash.
     seed: Mapped[str] = mapped_column(sa.String(32))
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
-    attempts: Mapped[int] = mapped_column(default=0)
-    error: Mapped[Optional[str]] = mapped_column(sa.String(300))
-    sent_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    reminders_sent: Mapped[int] = mapped_column(default=0)
-    # Stand-in until the merge with collection: services.token_used() reads it (see there).
-    used: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     contact: Mapped[Contact] = relationship()
     survey_school: Mapped["SurveySchool"] = relationship()  # noqa: F821
+    token: Mapped["InvitationToken"] = relationship()  # noqa: F821
 
 
 class OutboxMessage(db.Model):
-    """An email the system sent (or tried to); one per invitation and purpose, so none goes twice."""
+    """One email to send or sent: the queue the sender works through and the record of each attempt.
+
+    Unique per invitation and purpose (invitation, reminder_1, reminder_2 ...), so none is
+    queued twice. A run claims rows by setting status "sending" with its claim and time; a
+    row left "sending" by a killed run is queued again by the next run after
+    MAIL_STUCK_MINUTES, with the same Message-ID so mail programs can drop a repeat.
+    """
 
     __table_args__ = (sa.UniqueConstraint("invitation_id", "purpose", name="uq_outbox_once"),)
 
@@ -104,9 +108,14 @@ class OutboxMessage(db.Model):
     )
     purpose: Mapped[str] = mapped_column(sa.String(20))  # invitation, reminder_1, reminder_2 ...
     recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(200))
-    status: Mapped[str] = mapped_column(sa.String(10))
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[Optional[str]] = mapped_column(sa.String(300))
+    claim: Mapped[Optional[str]] = mapped_column(sa.String(32), index=True)
+    claimed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    message_id: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    # When it was queued, then when it was last sent or failed.
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
     invitation: Mapped[Invitation] = relationship()

@@ -1,7 +1,7 @@
 """add response.respondent_name, for the name given on a named survey
 
 Revision ID: 0010_collection_more
-Revises: 0008_invitations
+Revises: 0009_token_join
 Create Date: 2026-11-23 14:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_collection_more'
-down_revision = '0008_invitations'
+down_revision = '0009_token_join'
 branch_labels = None
 depends_on = None
 

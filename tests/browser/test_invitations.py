@@ -1,5 +1,7 @@
-"""A head imports a contact list in the browser; the CIO watches response rates climb. axe checks each page."""
+"""A head imports a contact list in the browser; invitations go to a real SMTP server while the page
+shows progress, and the emailed link opens the survey; the CIO watches response rates climb. axe checks each page."""
 
+import re
 import uuid
 from datetime import date
 
@@ -8,8 +10,11 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from app.extensions import db
+from aiosmtpd.controller import Controller
+
 from app.models import Contact, Response, School, Survey
 from tests.browser.conftest import assert_accessible
+from tests.invitations.conftest import Inbox, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -82,4 +87,46 @@ def test_the_response_rate_page_updates_as_responses_arrive(live_server, phone):
         arg=[selector, str(before + 7)], timeout=10000)
     page.goto(f"{live_server.url}/rates/schools/{little}")
     assert "Fewer than 10 responses" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+@pytest.fixture
+def smtp(live_server):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                                  PUBLIC_BASE_URL=live_server.url)
+    yield inbox
+    controller.stop()
+
+
+def test_invitations_go_with_progress_on_the_page_and_the_emailed_link_opens_the_survey(live_server, desktop, phone, smtp):
+    app, page = live_server.app, desktop
+    with app.app_context():
+        survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.access_mode == "tokens"))
+    smtp.delay = 0.05  # slow enough that the page sees the sending under way
+    sign_in(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/invitations")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("Staff survey")).click()
+    before = int(page.locator('[data-progress-count="sent"]').inner_text())
+    page.get_by_role("button", name=re.compile("Invite people added since the last send")).click()
+    assert "Sending 88 invitations" in page.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(page)
+    # The script polls progress and updates the counts until nothing is waiting.
+    page.wait_for_function(
+        "() => document.querySelector('[data-progress-count=\"queued\"]').textContent === '0'"
+        " && document.querySelector('[data-progress-count=\"sending\"]').textContent === '0'",
+        timeout=30000)
+    assert int(page.locator('[data-progress-count="sent"]').inner_text()) == before + 88
+    assert "(100%)" in page.locator("[data-progress-summary]").inner_text()
+    assert len(smtp.messages) == 88
+
+    link = re.search(r"(http://127\.0\.0\.1:\d+/i/\S+)", smtp.text(smtp.messages[0])).group(1)
+    phone.goto(link)
+    assert "Staff survey" in phone.locator("h1").inner_text()
+    assert_accessible(phone)
+    page.goto(f"{live_server.url}/surveys/{survey_id}/outbox")
+    assert smtp.messages[0]["To"] in page.locator("main").inner_text()
     assert_accessible(page)

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, and an app that mails it."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -16,6 +17,7 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.delay = 0.0  # seconds before accepting each message: a slow server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if "bounce" in address:
@@ -24,6 +26,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(message)
         return "250 Message accepted"

@@ -1,11 +1,17 @@
-"""Live response rates: per school and audience, per year group with suppression, per day as a chart."""
+"""Live response rates: per school and audience, per year group with suppression, per day as a chart, every way of answering."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
-from tests.builders import make_response, make_school, make_survey, make_trust, make_user
+from app.invitations import services
+from app.models import School, Survey, User
+from app.surveys.collection import generate_tokens
+from tests.builders import link_of, make_contact, make_response, make_school, make_survey, make_trust, make_user
+from tests.surveys.test_routes import full_answers
 
 YEAR = {"Reception": 1, "Year 1": 2, "Year 2": 3, "Year 3": 4}
 
@@ -80,3 +86,57 @@ def test_responses_per_day_are_a_chart_with_a_text_alternative(client, auth, sur
     assert "31 responses over 3 days; the most in one day was 19" in page
     chart = client.get(f"/rates/per-day.png?survey_id={survey['survey']}")
     assert chart.mimetype == "image/png" and chart.data.startswith(b"\x89PNG")
+
+
+def test_emailed_invitations_printed_letters_and_the_open_link_count_in_the_same_rates(app, client, auth, smtp):
+    with app.app_context():
+        trust = make_trust()
+        oak = make_school(trust, name="Oak Primary", families=40)
+        make_user("head@oak.sch.uk", "head", oak)
+        by_invitation = make_survey([oak], title="Parents by invitation")
+        by_invitation.access_mode = "tokens"
+        open_link = make_survey([oak], title="Parents by link")
+        make_contact(oak, "family@example.org", year_groups=["Year 2"])
+        db.session.commit()
+        ids = {"oak": oak.id, "tokens": by_invitation.id, "open": open_link.id}
+        head = db.session.scalar(sa.select(User))
+        services.queue_invitations(head, db.session.get(Survey, ids["tokens"]), [oak])
+        services.send_queued()
+        letters = generate_tokens(db.session.get(Survey, ids["tokens"]).schools[0], 3)
+        link = link_of(db.session.get(Survey, ids["open"]), db.session.get(School, ids["oak"]))
+    emailed = re.search(r"https://voice\.example\.org(/i/\S+)", smtp.text(smtp.messages[0])).group(1)
+    for number, path in enumerate([emailed, f"/i/{letters[0]}", f"/i/{letters[1]}"]):
+        assert client.post(path, data=full_answers(app, submission_key=f"{number}" * 32)).status_code == 302
+    for number in range(2):
+        assert client.post(f"/s/{link}", data=full_answers(app, submission_key=f"o{number}" * 16)).status_code == 302
+
+    auth.sign_in("head@oak.sch.uk")
+    data = client.get(f"/rates.json?survey_id={ids['tokens']}").get_json()
+    assert data["schools"] == [{"school_id": ids["oak"], "responses": 3, "eligible": 40, "response_rate": 8}]
+    page = client.get(f"/rates/schools/{ids['oak']}?survey_id={ids['tokens']}").get_data(as_text=True)
+    channels = {chunk.split('"', 1)[0]: chunk.split("</div>", 1)[0] for chunk in page.split('data-channel="')[1:]}
+    assert "1 of 1 used" in channels["email"] and "2 of 3 used" in channels["letters"]
+    # Three responses, all in one year group: fewer than the threshold, so not shown.
+    rows = {chunk.split('"', 1)[0]: chunk for chunk in page.split('data-year="')[1:]}
+    assert "Fewer than 10 responses" in rows["Year 2"] and ">3<" not in rows["Year 2"]
+    page = client.get(f"/rates/schools/{ids['oak']}?survey_id={ids['open']}").get_data(as_text=True)
+    assert "Survey link or QR code" in page and "2 responses" in page
+    assert client.get(f"/rates.json?survey_id={ids['open']}").get_json()["total"]["responses"] == 2
+
+
+def test_a_staff_survey_by_invitation_shows_its_school_page_with_a_response_without_a_year_group(app, client, auth):
+    from app.surveys.library import latest_published
+
+    with app.app_context():
+        trust = make_trust()
+        oak = make_school(trust, name="Oak Primary")
+        make_user("head@oak.sch.uk", "head", oak)
+        survey = make_survey([oak], instrument=latest_published("staff"), title="Staff survey")
+        survey.access_mode = "tokens"
+        make_response(survey, oak, {})
+        db.session.commit()
+        ids = {"oak": oak.id, "survey": survey.id}
+    auth.sign_in("head@oak.sch.uk")
+    page = client.get(f"/rates/schools/{ids['oak']}?survey_id={ids['survey']}")
+    assert page.status_code == 200
+    assert "Printed letters" in page.get_data(as_text=True)

@@ -1,6 +1,5 @@
 """Invitations and reminders through a real SMTP server: links, escaping, bounces, retries, batches, opt-out."""
 
-import hashlib
 import re
 import time
 from datetime import timedelta
@@ -11,10 +10,12 @@ import sqlalchemy as sa
 from app import clock
 from app.extensions import db
 from app.invitations import services
-from app.models import Contact, Invitation, OutboxMessage, School, Survey
+from app.models import Contact, Invitation, InvitationToken, OutboxMessage, Response, School, Survey
+from app.models.collection import digest
 from tests.builders import make_contact, make_school, make_survey, make_trust, make_user
+from tests.surveys.test_routes import full_answers
 
-LINK = re.compile(r"https://voice\.example\.org/t/([A-Za-z0-9_-]{22})")
+LINK = re.compile(r"https://voice\.example\.org(/i/([A-Za-z0-9_-]{22}))")
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def trust(app):
         make_contact(elm, "ahmed@example.org", year_groups=["Year 5"])
         make_contact(oak, "brown@example.org", year_groups=["Year 1", "Year 4"])
         survey = make_survey([oak, elm])
+        survey.access_mode = "tokens"
         db.session.commit()
         return {"oak": oak.id, "elm": elm.id, "survey": survey.id}
 
@@ -46,22 +48,30 @@ def send_all(client, survey_id):
     raise AssertionError(f"sending did not finish: {progress}")
 
 
-def invitations(app):
+def messages(app, purpose="invitation"):
     with app.app_context():
-        return db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
+        return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.purpose == purpose)
+                                  .order_by(OutboxMessage.id)).all()
 
 
-def test_invitations_arrive_with_personal_links_whose_hash_alone_is_stored(app, client, auth, smtp, trust):
+def token(smtp, message):
+    return LINK.search(smtp.text(message)).group(2)
+
+
+def test_invitations_arrive_as_collection_tokens_whose_hash_alone_is_stored(app, client, auth, smtp, trust):
     auth.sign_in("admin@trust.org.uk")
     progress = send_all(client, trust["survey"])
     assert progress["sent"] == 3 and progress["failed"] == progress["bounced"] == 0
     # One email per school for the family at two schools; one for two children at one school.
     assert len(smtp.to("ahmed@example.org")) == 2
     assert len(smtp.to("brown@example.org")) == 1
-    tokens = {LINK.search(smtp.text(m)).group(1) for m in smtp.messages}
+    tokens = {token(smtp, m) for m in smtp.messages}
     assert len(tokens) == 3
-    stored = {i.token_hash for i in invitations(app)}
-    assert {hashlib.sha256(t.encode()).hexdigest() for t in tokens} == stored
+    with app.app_context():
+        # The same token table as paper letters, the same hash; each invitation points at its token.
+        stored = set(db.session.scalars(sa.select(InvitationToken.token_hash)))
+        assert {digest("invitation", t) for t in tokens} == stored
+        assert len(set(db.session.scalars(sa.select(Invitation.token_id)))) == 3
     with app.app_context():
         dump = "\n".join(str(row) for table in db.metadata.sorted_tables
                          for row in db.session.execute(sa.select(table)).all())
@@ -87,10 +97,15 @@ def test_a_refused_address_is_recorded_as_bounced_for_that_contact(app, client, 
     auth.sign_in("admin@trust.org.uk")
     progress = send_all(client, trust["survey"])
     assert progress["sent"] == 3 and progress["bounced"] == 1
-    (bounced,) = [i for i in invitations(app) if i.status == "bounced"]
+    (bounced,) = [m for m in messages(app) if m.status == "bounced"]
     assert bounced.error.startswith("550")
     page = client.get(f"/surveys/{trust['survey']}/outbox").get_data(as_text=True)
     assert "bounce@example.org" in page and "550 5.1.1 No such user here" in page
+    # The school's contact list marks the address to check.
+    page = client.get(f"/schools/{trust['oak']}/contacts?kind=family").get_data(as_text=True)
+    (row,) = [r for r in page.split("<tr")[1:] if "bounce@example.org" in r]
+    assert "Email bounced" in row and "550 5.1.1" in row
+    assert page.count("data-email-problem") == 1
 
 
 def test_when_the_mail_server_is_down_sends_fail_and_can_be_retried(app, client, auth, smtp, trust):
@@ -99,7 +114,7 @@ def test_when_the_mail_server_is_down_sends_fail_and_can_be_retried(app, client,
     auth.sign_in("admin@trust.org.uk")
     progress = send_all(client, trust["survey"])
     assert progress["failed"] == 3 and smtp.messages == []
-    assert all(i.attempts == 1 and i.error for i in invitations(app))
+    assert all(m.attempts == 1 and m.error for m in messages(app))
     app.config["MAIL_PORT"] = real_port
     client.post(f"/surveys/{trust['survey']}/invitations/retry")
     for _ in range(200):
@@ -107,7 +122,8 @@ def test_when_the_mail_server_is_down_sends_fail_and_can_be_retried(app, client,
             break
         time.sleep(0.05)
     assert len(smtp.messages) == 3
-    assert {i.status for i in invitations(app)} == {"sent"}
+    assert {m.status for m in messages(app)} == {"sent"}
+    assert {m.attempts for m in messages(app)} == {2}
 
 
 def test_hundreds_of_invitations_go_in_batches_and_none_twice(app, client, auth, smtp, trust):
@@ -126,7 +142,7 @@ def test_hundreds_of_invitations_go_in_batches_and_none_twice(app, client, auth,
         time.sleep(0.2)
     assert progress["sent"] == 403
     assert len(smtp.messages) == 403
-    assert len({m["To"] + m["Subject"] + LINK.search(smtp.text(m)).group(1) for m in smtp.messages}) == 403
+    assert len({m["To"] + m["Subject"] + token(smtp, m) for m in smtp.messages}) == 403
 
 
 def test_sending_again_invites_only_people_added_since(app, client, auth, smtp, trust):
@@ -151,17 +167,31 @@ def reminders(runner):
     return result.output
 
 
+def test_an_emailed_link_opens_the_survey_and_works_once(app, client, auth, smtp, trust):
+    auth.sign_in("admin@trust.org.uk")
+    send_all(client, trust["survey"])
+    auth.sign_out()
+    path = LINK.search(smtp.text(smtp.to("brown@example.org")[0])).group(1)
+    page = client.get(path)
+    assert page.status_code == 200 and "Parent survey" in page.get_data(as_text=True)
+    assert client.post(path, data=full_answers(app)).status_code == 302
+    assert "This invitation has already been used" in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+        (used,) = db.session.scalars(sa.select(InvitationToken).where(InvitationToken.used.is_(True)))
+        assert db.session.scalar(sa.select(Contact.email).join(Invitation).where(
+            Invitation.token_id == used.id)) == "brown@example.org"
+
+
 def test_reminders_reach_only_unused_links_and_running_twice_sends_nothing_new(
         app, client, auth, runner, smtp, trust, monkeypatch):
     auth.sign_in("admin@trust.org.uk")
     send_all(client, trust["survey"])
-    first = {m["To"] + m["Subject"]: LINK.search(smtp.text(m)).group(1) for m in smtp.messages}
-    with app.app_context():
-        ahmed_oak, ahmed_elm, brown = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
-        ahmed_elm.used = True  # the Elm link produced a response
-        db.session.commit()
-        used_hash = ahmed_elm.token_hash
-        assert services.token_used(used_hash)
+    auth.sign_out()
+    first = {m["To"] + m["Subject"]: token(smtp, m) for m in smtp.messages}
+    # The Elm family answers by its link; the Browns opt out.
+    elm = next(m for m in smtp.to("ahmed@example.org") if "Elm" in m["Subject"])
+    assert client.post(LINK.search(smtp.text(elm)).group(1), data=full_answers(app)).status_code == 302
     opt_out = re.search(r"https://voice\.example\.org(/opt-out/\S+)", smtp.text(smtp.to("brown@example.org")[0])).group(1)
     assert client.post(opt_out).status_code == 200
     smtp.messages.clear()
@@ -173,16 +203,46 @@ def test_reminders_reach_only_unused_links_and_running_twice_sends_nothing_new(
     assert reminders(runner) == "Sent 0 reminders.\n"
     (reminder,) = smtp.messages
     assert reminder["To"] == "ahmed@example.org" and reminder["Subject"].startswith("Reminder:")
+    assert "Oak" in reminder["Subject"]
     # The reminder carries the same single-use link as the invitation.
-    assert LINK.search(smtp.text(reminder)).group(1) in first.values()
-    monkeypatch.setattr(clock, "utcnow", lambda: now + timedelta(days=7, minutes=1))
+    assert token(smtp, reminder) in first.values()
+    monkeypatch.setattr(clock, "utcnow", lambda: now + timedelta(days=7, minutes=2))
     assert reminders(runner) == "Sent 1 reminders.\n"
     assert reminders(runner) == "Sent 0 reminders.\n"
     monkeypatch.setattr(clock, "utcnow", lambda: now + timedelta(days=12))
     assert reminders(runner) == "Sent 0 reminders.\n"  # two reminders at most
+    assert [m["To"] for m in smtp.messages] == ["ahmed@example.org"] * 2
     with app.app_context():
         purposes = db.session.scalars(sa.select(OutboxMessage.purpose).order_by(OutboxMessage.id)).all()
     assert purposes.count("reminder_1") == 1 and purposes.count("reminder_2") == 1
+
+
+def test_a_missed_cron_day_does_not_send_two_reminders_at_once(app, client, auth, runner, smtp, trust, monkeypatch):
+    auth.sign_in("admin@trust.org.uk")
+    send_all(client, trust["survey"])
+    smtp.messages.clear()
+    now = clock.utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: now + timedelta(days=9))
+    assert reminders(runner) == "Sent 3 reminders.\n"
+    assert reminders(runner) == "Sent 0 reminders.\n"
+    monkeypatch.setattr(clock, "utcnow", lambda: now + timedelta(days=13, minutes=1))
+    assert reminders(runner) == "Sent 3 reminders.\n"
+
+
+def test_a_reminder_queued_before_the_link_was_used_is_not_sent(app, client, auth, smtp, trust):
+    auth.sign_in("admin@trust.org.uk")
+    send_all(client, trust["survey"])
+    auth.sign_out()
+    with app.app_context():
+        assert services.queue_reminders(clock.utcnow() + timedelta(days=4)) == 3
+    path = LINK.search(smtp.text(smtp.to("brown@example.org")[0])).group(1)
+    client.post(path, data=full_answers(app))
+    smtp.messages.clear()
+    with app.app_context():
+        assert services.send_queued(kind="reminder") == 2
+    assert sorted(m["To"] for m in smtp.messages) == ["ahmed@example.org"] * 2
+    (skipped,) = [m for m in messages(app, "reminder_1") if m.status == "cancelled"]
+    assert skipped.recipient == "brown@example.org" and skipped.error == "Already answered"
 
 
 def test_no_reminders_after_the_survey_closes(app, client, auth, runner, smtp, trust, monkeypatch):
@@ -233,7 +293,7 @@ def test_the_template_preview_escapes_and_refuses_unknown_placeholders(app, clie
 
 def test_no_table_links_a_contact_or_invitation_to_a_response(app):
     """Anonymity survives a database dump: nothing joins the people we email to what was answered."""
-    personal = {"contact", "contact_import", "invitation", "outbox_message"}
+    personal = {"contact", "contact_import", "invitation", "outbox_message", "invitation_token"}
     answered = {"response", "answer"}
     for table in db.metadata.sorted_tables:
         targets = {fk.column.table.name for fk in table.foreign_keys}
@@ -241,7 +301,7 @@ def test_no_table_links_a_contact_or_invitation_to_a_response(app):
             assert not targets & answered, table.name
         if table.name in answered:
             assert not targets & personal, table.name
-            assert not {c.name for c in table.columns} & {"token_hash", "contact_id", "invitation_id", "email"}
+            assert not {c.name for c in table.columns} & {"token_hash", "token_id", "contact_id", "invitation_id", "email"}
 
 
 def test_invitations_left_queued_are_sent_by_the_cron_command(app, runner, smtp, trust):
@@ -255,3 +315,27 @@ def test_invitations_left_queued_are_sent_by_the_cron_command(app, runner, smtp,
     assert result.output == "Sent 3 invitations.\n"
     assert runner.invoke(args=["invitations", "send"]).output == "Sent 0 invitations.\n"
     assert len(smtp.messages) == 3
+
+
+def test_after_an_emailed_link_is_answered_no_row_or_log_joins_the_contact_to_the_response(
+        app, client, auth, smtp, trust, caplog):
+    auth.sign_in("admin@trust.org.uk")
+    send_all(client, trust["survey"])
+    auth.sign_out()
+    path = LINK.search(smtp.text(smtp.to("brown@example.org")[0])).group(1)
+    caplog.clear()
+    with caplog.at_level("DEBUG"):
+        assert client.post(path, data=full_answers(app)).status_code == 302
+    with app.app_context():
+        (response,) = db.session.execute(sa.select(Response.__table__)).all()
+        marks = {str(value) for value in (response.id, response.idempotency_key)}
+        for table in db.metadata.sorted_tables:
+            if table.name in ("response", "answer"):
+                continue
+            dump = "\n".join(repr(tuple(row)) for row in db.session.execute(sa.select(table)).all())
+            assert not any(mark in dump for mark in marks), table.name
+        used = db.session.scalar(sa.select(InvitationToken).where(InvitationToken.used.is_(True)))
+        assert {c.name for c in InvitationToken.__table__.columns} == {"id", "survey_school_id", "token_hash", "used"}
+    logged = caplog.text
+    assert path.rsplit("/", 1)[1] not in logged and "brown@example.org" not in logged
+    assert not any(mark in logged for mark in marks) and used.token_hash not in logged

@@ -53,7 +53,7 @@ function watchProgress(section) {
     });
     section.querySelector("[data-progress-bar]").value = data.percent;
     if (data.total) {
-      summary.textContent = `${data.total - data.queued} of ${data.total} processed (${data.percent}%)${data.done ? "" : "; still sending"}.`;
+      summary.textContent = `${data.total - data.queued - data.sending} of ${data.total} emails processed (${data.percent}%)${data.done ? "" : "; still sending"}.`;
     }
     if (!data.done) window.setTimeout(tick, POLL_MS.progress);
   };
