@@ -18,7 +18,10 @@ LANGUAGES = {"cy": "Welsh (Cymraeg)", "pl": "Polish (Polski)", "ur": "Urdu (ار
 RIGHT_TO_LEFT = {"ur"}
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+SCALE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 MAX_KEY = 60
+MAX_CONTEXT = 20
+MAX_SCALE = 40
 MAX_NAME = 200
 MAX_TEXT = 1000
 MAX_LONG_TEXT = 4000
@@ -42,6 +45,7 @@ class Problem(ServiceError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+        self.problems = [self]  # every problem found, when a check finds more than one
 
 
 # Reading the library
@@ -282,30 +286,79 @@ def clean_question(instrument, data, question):
 
     data: key, text, type, section, priority_key, required, dont_know, reverse, positive (list of
     codes or None for the usual ones), options (list), hint, read_aloud, condition ({"question",
-    "values"} or None), translations ({language: text}).
+    "values"} or None), translations ({language: text}); and, when given (imports), labels,
+    context and scale. Every problem is found, not just the first: the Problem raised carries
+    them all in .problems.
     """
-    clean = {}
-    clean["key"] = _clean_key(instrument, data.get("key"), question)
-    clean["text"] = _required_text(data.get("text"), "text", "Enter the question")
-    if data.get("type") not in QUESTION_TYPES:
-        raise Problem("Choose a type of question", "type")
-    kind = clean["type"] = data["type"]
-    clean["section"] = _optional_text(data.get("section"), "section", MAX_NAME)
-    clean["hint"] = _optional_text(data.get("hint"), "hint", MAX_TEXT)
-    clean["read_aloud"] = _optional_text(data.get("read_aloud"), "read_aloud", MAX_TEXT)
-    clean["priority_key"] = _clean_priority(data.get("priority_key"))
+    clean, problems = {}, []
+
+    def check(name, function, *args):
+        try:
+            clean[name] = function(*args)
+        except Problem as problem:
+            problems.append(problem)
+
+    check("key", _clean_key, instrument, data.get("key"), question)
+    check("text", _required_text, data.get("text"), "text", "Enter the question")
+    check("section", _optional_text, data.get("section"), "section", MAX_NAME)
+    check("hint", _optional_text, data.get("hint"), "hint", MAX_TEXT)
+    check("read_aloud", _optional_text, data.get("read_aloud"), "read_aloud", MAX_TEXT)
+    check("priority_key", _clean_priority, data.get("priority_key"))
     clean["required"] = bool(data.get("required"))
-    clean["dont_know"] = kind == "agree5" and bool(data.get("dont_know"))
-    clean["reverse"] = kind in REVERSIBLE_TYPES and bool(data.get("reverse"))
-    clean["options"] = _clean_options(kind, data.get("options"))
-    # A changed type makes stored labels meaningless; keep them only while the type stands.
-    clean["labels"] = question.labels if question.type == kind else None
-    probe = Question(type=kind, options=clean["options"], labels=clean["labels"], dont_know=clean["dont_know"])
-    codes = question_codes(probe)
-    clean["positive"] = _clean_positive(kind, data.get("positive"), codes)
-    clean["condition"] = _clean_condition(instrument, data.get("condition"), question)
-    clean["translations"] = _clean_translations(data.get("translations"))
+    check("condition", _clean_condition, instrument, data.get("condition"), question)
+    check("translations", _clean_translations, data.get("translations"))
+    for name, pattern, limit in (("context", KEY_PATTERN, MAX_CONTEXT), ("scale", SCALE_PATTERN, MAX_SCALE)):
+        if name in data:
+            check(name, _clean_tag, data[name], name, pattern, limit)
+    kind = data.get("type")
+    if kind not in QUESTION_TYPES:
+        problems.append(Problem("Choose a type of question", "type"))
+    else:
+        # The rest depends on the type, so is only checked once the type is known.
+        clean["type"] = kind
+        clean["dont_know"] = kind == "agree5" and bool(data.get("dont_know"))
+        clean["reverse"] = kind in REVERSIBLE_TYPES and bool(data.get("reverse"))
+        check("options", _clean_options, kind, data.get("options"))
+        if "labels" in data:
+            check("labels", _clean_labels, kind, data["labels"])
+        else:
+            # A changed type makes stored labels meaningless; keep them only while the type stands.
+            clean["labels"] = question.labels if question.type == kind else None
+        if "options" in clean and "labels" in clean:
+            probe = Question(type=kind, options=clean["options"], labels=clean["labels"],
+                             dont_know=clean["dont_know"])
+            check("positive", _clean_positive, kind, data.get("positive"), question_codes(probe))
+    if problems:
+        first = problems[0]
+        first.problems = problems
+        raise first
     return clean
+
+
+def _clean_labels(kind, labels):
+    """Own wording for the points of an agree or faces scale (None: the usual wording)."""
+    if not labels:
+        return None
+    size = {"agree5": 5, "faces3": 3}.get(kind)
+    if size is None:
+        raise Problem("Only agree or disagree and faces questions have their own answer wording", "labels")
+    if len(labels) != size or not all(isinstance(label, str) and label.strip() for label in labels):
+        raise Problem(f"Give the wording of all {size} answers, from the lowest to the highest", "labels")
+    if any(len(label) > MAX_OPTION for label in labels):
+        raise Problem(f"Each answer must be {MAX_OPTION} characters or fewer", "labels")
+    return [label.strip() for label in labels]
+
+
+def _clean_tag(value, field, pattern, limit):
+    """A context (what a background question tells, e.g. year_group) or a scale name (hse.demands)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > limit or not pattern.match(value):
+        raise Problem(
+            f"The {field} must start with a lower-case letter and use only a-z, 0-9, _"
+            f"{' and .' if field == 'scale' else ''} ({limit} characters at most)", field,
+        )
+    return value
 
 
 def _clean_key(instrument, key, question):
@@ -442,6 +495,8 @@ def publish(user, instrument, change_note=None):
     if problems:
         raise Problem(" ".join(problems))
     changed = changed_wordings(instrument)
+    for question in instrument.questions:
+        question.previous_text = None  # an imported draft may carry wordings from elsewhere
     for question, previous_text in changed:
         question.previous_text = previous_text
     if change_note is not None:

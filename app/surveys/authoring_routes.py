@@ -46,11 +46,12 @@ def _draft_only(instrument):
 
 def _refused(form, error):
     """Put a service's refusal on the form field it is about, or flash it."""
-    field = getattr(error, "field", None)
-    if form is not None and field and field in form._fields:
-        form[field].errors = list(form[field].errors) + [str(error)]
-    else:
-        flash(str(error), "error")
+    for problem in getattr(error, "problems", [error]):
+        field = getattr(problem, "field", None)
+        if form is not None and field and field in form._fields:
+            form[field].errors = list(form[field].errors) + [str(problem)]
+        else:
+            flash(str(problem), "error")
 
 
 @bp.route("/instruments")
