@@ -9,7 +9,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import AUDIENCES, QUESTION_TYPES, Instrument, Priority, Question, Trust
 from app.models.audit import record
-from app.models.instruments import DONT_KNOW
+from app.models.instruments import AGREE5_LABELS, DONT_KNOW, FACES3_LABELS
 from app.services import Conflict, NotFound, ServiceError, commit
 from app.surveys.library import builtin_keys
 
@@ -20,6 +20,9 @@ RIGHT_TO_LEFT = {"ur"}
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 SCALE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 MAX_KEY = 60
+# Invisible control characters (tabs and new lines are fine): spreadsheets refuse them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "Remove the invisible control characters from this text"
 MAX_CONTEXT = 20
 MAX_SCALE = 40
 MAX_NAME = 200
@@ -111,16 +114,23 @@ def changed_wordings(instrument):
 # Instrument details
 
 def _check_details(name, audience, description, attribution):
+    """The instrument's name, checked with its other details; a Problem carries every problem found."""
+    problems = []
     name = (name or "").strip()
     if not name:
-        raise Problem("Enter a name for the instrument", "name")
-    if len(name) > MAX_NAME:
-        raise Problem(f"The name must be {MAX_NAME} characters or fewer", "name")
+        problems.append(Problem("Enter a name for the instrument", "name"))
+    elif len(name) > MAX_NAME:
+        problems.append(Problem(f"The name must be {MAX_NAME} characters or fewer", "name"))
     if audience not in AUDIENCES:
-        raise Problem("Choose who answers the instrument", "audience")
-    for field, value in (("description", description), ("attribution", attribution)):
-        if value and len(value) > MAX_LONG_TEXT:
-            raise Problem(f"The {field} must be {MAX_LONG_TEXT} characters or fewer", field)
+        problems.append(Problem("Choose who answers the instrument", "audience"))
+    for field, value in (("name", name), ("description", description), ("attribution", attribution)):
+        if value and field != "name" and len(value) > MAX_LONG_TEXT:
+            problems.append(Problem(f"The {field} must be {MAX_LONG_TEXT} characters or fewer", field))
+        elif value and CONTROL_CHARACTERS.search(value):
+            problems.append(Problem(CONTROL_MESSAGE, field))
+    if problems:
+        problems[0].problems = problems
+        raise problems[0]
     return name
 
 
@@ -346,7 +356,10 @@ def _clean_labels(kind, labels):
         raise Problem(f"Give the wording of all {size} answers, from the lowest to the highest", "labels")
     if any(len(label) > MAX_OPTION for label in labels):
         raise Problem(f"Each answer must be {MAX_OPTION} characters or fewer", "labels")
-    return [label.strip() for label in labels]
+    if any(CONTROL_CHARACTERS.search(label) for label in labels):
+        raise Problem(CONTROL_MESSAGE, "labels")
+    labels = [label.strip() for label in labels]
+    return None if labels == {"agree5": AGREE5_LABELS, "faces3": FACES3_LABELS}[kind] else labels
 
 
 def _clean_tag(value, field, pattern, limit):
@@ -379,15 +392,15 @@ def _required_text(value, field, message, limit=MAX_TEXT):
     value = (value or "").strip()
     if not value:
         raise Problem(message, field)
-    if len(value) > limit:
-        raise Problem(f"This must be {limit} characters or fewer (it has {len(value)})", field)
-    return value
+    return _optional_text(value, field, limit)
 
 
 def _optional_text(value, field, limit):
     value = (value or "").strip()
     if len(value) > limit:
         raise Problem(f"This must be {limit} characters or fewer (it has {len(value)})", field)
+    if CONTROL_CHARACTERS.search(value):
+        raise Problem(CONTROL_MESSAGE, field)
     return value or None
 
 
@@ -409,6 +422,8 @@ def _clean_options(kind, options):
         raise Problem(f"Give {MAX_OPTIONS} answers at most", "options")
     if any(len(option) > MAX_OPTION for option in options):
         raise Problem(f"Each answer must be {MAX_OPTION} characters or fewer", "options")
+    if any(CONTROL_CHARACTERS.search(option) for option in options):
+        raise Problem(CONTROL_MESSAGE, "options")
     if len({option.casefold() for option in options}) != len(options):
         raise Problem("Each answer must be different", "options")
     return options
@@ -459,6 +474,8 @@ def _clean_translations(translations):
             raise Problem(
                 f"The {LANGUAGES[language]} text must be {MAX_TEXT} characters or fewer", f"text_{language}",
             )
+        if CONTROL_CHARACTERS.search(text):
+            raise Problem(CONTROL_MESSAGE, f"text_{language}")
         if text:
             clean[language] = text
     return clean or None
