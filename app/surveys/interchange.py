@@ -244,7 +244,7 @@ def read_instrument(filename, data, key=None):
         draft.fields["key"] = key
     instrument = _check(draft)
     if draft.problems:
-        raise ImportProblems(draft.problems[:MAX_PROBLEMS])
+        raise ImportProblems(sorted(draft.problems, key=_order)[:MAX_PROBLEMS])
     return instrument
 
 
@@ -289,11 +289,14 @@ def _check(draft):
             clean = authoring.clean_question(instrument, data, question)
             clean["previous_text"] = authoring._optional_text(data.get("previous_text"), "previous_text", MAX_TEXT)
         except Problem as error:
-            broken.add(data.get("key"))
+            if instrument.question(data.get("key")) is None:
+                broken.add(data.get("key"))
             target = (data.get("condition") or {}).get("question") if isinstance(data.get("condition"), dict) else None
             # A condition on a question that has problems of its own cannot be checked yet: say so once.
-            error.problems = [p for p in error.problems
-                              if not (target in broken and p.field in ("condition_question", "condition_values"))]
+            # The reader has already said what is wrong with some fields.
+            reported = data.get("reported", set())
+            error.problems = [p for p in error.problems if p.field not in reported and not (
+                target in broken and p.field in ("condition_question", "condition_values"))]
             refused(locate, error)
             continue
         for name, value in clean.items():
@@ -302,13 +305,21 @@ def _check(draft):
     return instrument
 
 
+def _order(problem):
+    """Problems in the order of the file: the whole file, then settings, survey and choices by row."""
+    number = re.search(r"row (\d+)|\[(\d+)\]", problem.where)
+    sheet = next((index for index, name in enumerate(("settings", "survey", "choices"))
+                  if f"‘{name}’" in problem.where), -1)
+    return (sheet, int(number.group(1) or number.group(2)) if number else -1)
+
+
 def _explain(problem):
     message = str(problem)
     if problem.field == "audience":
         message += f" (one of {', '.join(AUDIENCES)})"
     elif problem.field == "type":
         message += f" (one of {', '.join(QUESTION_TYPES)})"
-    return message if message.endswith((".", ")")) else message + "."
+    return message if message.endswith(".") else message + "."
 
 
 # JSON -----------------------------------------------------------------------------------------
@@ -451,14 +462,15 @@ def _read_xlsform(data):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features we do not read
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                sheets = {name.strip().lower(): _sheet_rows(book[name]) for name in book.sheetnames}
+                formulas = []
+                sheets = {name.strip().lower(): _sheet_rows(book[name], formulas) for name in book.sheetnames}
             finally:
                 book.close()
     except Exception:  # noqa: BLE001 - a hostile file can break the reader in many ways; none may be a 500
         return failed("This spreadsheet is damaged or is not an Excel workbook (.xlsx).")
-    problems = []
+    problems = formulas
     for name in ("survey", "choices", "settings"):
         if name not in sheets:
             problems.append(FileProblem(f"Sheet ‘{name}’", "The spreadsheet has no sheet with this name."))
@@ -475,14 +487,22 @@ def _read_xlsform(data):
     return Draft(fields, questions, _settings_locator, problems)
 
 
-def _sheet_rows(sheet):
-    """[(row number, [cell values])] without empty rows; None when there are too many rows."""
+def _sheet_rows(sheet, formulas):
+    """[(row number, [cell values])] without empty rows; None when there are too many rows.
+
+    Formula cells are listed in formulas: their text is not what the author meant to import.
+    """
     rows = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
         if number > MAX_ROWS + 1:
             return None
+        values = [cell.value for cell in cells]
+        for cell in cells:
+            if cell.data_type == "f":
+                formulas.append(FileProblem(f"Sheet ‘{sheet.title}’, cell {cell.coordinate}",
+                                            "This cell holds a formula: type its value instead."))
         if any(value not in (None, "") for value in values):
-            rows.append((number, list(values)))
+            rows.append((number, values))
     return rows
 
 
@@ -631,6 +651,7 @@ def _read_survey(rows, lists, problems):
         elif kind:
             problems.append(FileProblem(f"{where}, column ‘type’",
                                         f"‘{kind[:40]}’ is not a type we can ask: use select_one, select_multiple or text."))
+            data["reported"] = {"type"}
         else:
             problems.append(FileProblem(f"{where}, column ‘type’", "Give the type of the question."))
         names = data.pop("names", None)
@@ -684,7 +705,7 @@ def _select_type(how, list_name, lists, where, problems):
         return result
     if choices is None:
         problems.append(FileProblem(f"{where}, column ‘type’", f"There is no list ‘{list_name}’ in sheet ‘choices’."))
-        return {"type": "single" if how == "one" else "multiple", "options": [], "names": {}}
+        return {"type": "single" if how == "one" else "multiple", "options": [], "names": {}, "reported": {"options"}}
     return {"type": "single" if how == "one" else "multiple",
             "options": [label for _, _, label in choices],
             "names": {name: code for code, (_, name, _) in enumerate(choices, start=1)}}
@@ -744,8 +765,14 @@ def import_instrument(user, filename, data, on_clash="version", key=None):
         try:
             key = authoring._key_format(key, "Enter a key")
         except Problem as error:
-            raise ImportProblems([FileProblem("Key", str(error))]) from None
-    instrument = read_instrument(filename, data, key=key)
+            raise ImportProblems([FileProblem("Key", _explain(error))]) from None
+    try:
+        instrument = read_instrument(filename, data, key=key)
+    except ImportProblems as error:
+        record("import_instrument_refused", user=user, problems=len(error.problems),
+               filename=(filename or "")[:200])
+        commit()
+        raise
     versions = authoring.versions_of(instrument)
     draft = next((version for version in versions if version.status == "draft"), None)
     replaced = False
