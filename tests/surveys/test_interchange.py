@@ -7,11 +7,14 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
+from werkzeug.test import EnvironBuilder
 
 from app.extensions import db
 from app.models import AuditEvent, Instrument, Question, User
-from app.surveys import authoring
+from app.surveys import authoring, interchange
 from tests.builders import builtin_instrument, make_school, make_trust, make_user
 
 # Fields a new draft sets for itself; every other column must survive export then import.
@@ -55,7 +58,14 @@ def counts(app):
 
 def upload(client, data, filename="instrument.xlsx", **fields):
     form = {"on_clash": "version", "key": "", **fields, "file": (io.BytesIO(data), filename)}
-    return client.post("/instruments/import", data=form, content_type="multipart/form-data")
+    builder = EnvironBuilder(path="/instruments/import", method="POST", data=form)
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        # The test client spools big bodies to a temporary file that nothing else closes.
+        environ["wsgi.input"].close()
+        builder.close()
 
 
 def imported_id(response):
@@ -445,3 +455,80 @@ def test_a_kobotoolbox_style_form_with_groups_names_and_english_labels_imports(a
         assert (likes.type, likes.options, likes.required, likes.section) == ("single", ["Yes", "No"], True, "At the club")
         assert (days.type, days.condition, days.section) == ("multiple", {"question": "likes", "values": [1]}, "At the club")
         assert (why.condition, why.section) == ({"question": "days", "values": [1, 2]}, None)
+
+
+# Hostile files, generated ----------------------------------------------------------------------
+
+HOSTILE = settings(max_examples=60, deadline=None, derandomize=True,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=20,
+)
+QUESTION_LIKE = st.fixed_dictionaries({}, optional={
+    "key": st.sampled_from(["happy", "safe", "Bad Key", "", "x" * 61]) | TEXT,
+    "text": TEXT, "type": st.sampled_from(["agree5", "faces3", "yes_no", "single", "multiple", "scale010",
+                                           "text", "matrix"]) | JSON_VALUES,
+    "priority_key": st.sampled_from(["wellbeing", "astrology", None]), "required": JSON_VALUES,
+    "options": st.lists(TEXT, max_size=4) | JSON_VALUES, "positive": st.lists(st.integers(-2, 12), max_size=3),
+    "condition": st.fixed_dictionaries({"question": st.sampled_from(["happy", "safe", "ghost"]),
+                                        "values": st.lists(st.integers(-1, 11), max_size=3)}) | JSON_VALUES,
+    "translations": st.dictionaries(st.sampled_from(["cy", "pl", "ur", "fr"]), TEXT, max_size=2),
+    "labels": st.lists(TEXT, max_size=6), "scale": TEXT, "context": TEXT,
+})
+INSTRUMENT_LIKE = st.fixed_dictionaries(
+    {"questions": st.lists(QUESTION_LIKE, max_size=5) | JSON_VALUES},
+    optional={"key": st.sampled_from(["club", "parent", "Bad"]) | TEXT, "name": TEXT | JSON_VALUES,
+              "audience": st.sampled_from(["parent", "staff", "martians"]) | JSON_VALUES,
+              "description": TEXT, "format": st.sampled_from(["stakeholder-voice-instrument", "other"])},
+)
+CELLS = st.none() | TEXT | st.integers(-10, 10) | st.booleans() | st.sampled_from([
+    "select_one agree5", "select_one options_x", "select_multiple yes_no", "text", "begin_group", "end_group",
+    "selected(${happy}, '1')", "${happy} = 5", "happy", "wellbeing", "yes", "options_x"])
+
+
+def import_quietly(app, data, filename):
+    """Import through the service: a stored draft or a list of problems, never anything else."""
+    with app.app_context():
+        before = counts(app)
+        admin = db.session.scalar(sa.select(User).where(User.email == "admin@trust.example"))
+        try:
+            interchange.import_instrument(admin, filename, data, "replace")
+        except interchange.ImportProblems as refused:
+            assert refused.problems and all(str(problem) for problem in refused.problems)
+            assert counts(app) == before
+        else:
+            assert counts(app)[0] in (before[0], before[0] + 1)
+
+
+@HOSTILE
+@given(data=st.binary(max_size=3000) | st.binary(max_size=3000).map(lambda b: b"PK\x03\x04" + b)
+       | st.binary(max_size=3000).map(lambda b: b"{" + b))
+def test_random_bytes_never_break_the_importer(app, trust, data):
+    import_quietly(app, data, "random.bin")
+
+
+@HOSTILE
+@given(payload=INSTRUMENT_LIKE | JSON_VALUES)
+def test_random_json_is_imported_whole_or_refused_with_problems(app, trust, payload):
+    import_quietly(app, json.dumps(payload).encode(), "random.json")
+
+
+@HOSTILE
+@given(survey=st.lists(st.lists(CELLS, min_size=1, max_size=6), max_size=6),
+       choices=st.lists(st.lists(CELLS, min_size=1, max_size=3), max_size=5),
+       settings_row=st.lists(CELLS, min_size=3, max_size=3))
+def test_random_spreadsheets_are_imported_whole_or_refused_with_problems(app, trust, survey, choices, settings_row):
+    data = workbook([SURVEY_HEADER] + survey, [["list_name", "name", "label"]] + choices,
+                    [["form_id", "form_title", "audience"], settings_row])
+    import_quietly(app, data, "random.xlsx")
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04" + b"\xff" * 50, b"{" * 5000, b"\x00" * 10,
+                                  json.dumps({"questions": [{"key": "a", "type": ["agree5"]}]}).encode()])
+def test_hostile_uploads_over_http_answer_with_problems_not_errors(app, admin, data):
+    before = counts(app)
+    page = upload(admin, data, "hostile.xlsx")
+    assert page.status_code == 200 and "Nothing was imported" in page.get_data(as_text=True)
+    assert counts(app) == before
