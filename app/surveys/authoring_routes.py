@@ -310,8 +310,7 @@ def clone_instrument(instrument_id):
     return render_template("instruments/clone.html", form=form, instrument=instrument)
 
 
-@bp.route("/instruments/<int:instrument_id>/export.json", defaults={"file_format": "json"})
-@bp.route("/instruments/<int:instrument_id>/export.xlsx", defaults={"file_format": "xlsx"})
+@bp.route("/instruments/<int:instrument_id>/export.<any(json, xlsx):file_format>")
 @role_required(*READERS)
 def export_instrument(instrument_id, file_format):
     instrument = _instrument_or_404(instrument_id)

@@ -221,7 +221,7 @@ class Draft:
     problems: list
 
 
-def read_instrument(filename, data, key=None):
+def read_instrument(data, key=None):
     """A transient, fully checked draft Instrument from a file's bytes; ImportProblems otherwise."""
     if not data:
         raise ImportProblems([FileProblem("", "The file is empty.")])
@@ -767,7 +767,7 @@ def import_instrument(user, filename, data, on_clash="version", key=None):
         except Problem as error:
             raise ImportProblems([FileProblem("Key", _explain(error))]) from None
     try:
-        instrument = read_instrument(filename, data, key=key)
+        instrument = read_instrument(data, key=key)
     except ImportProblems as error:
         record("import_instrument_refused", user=user, problems=len(error.problems),
                filename=(filename or "")[:200])
