@@ -324,19 +324,23 @@ def _explain(problem):
 
 # JSON -----------------------------------------------------------------------------------------
 
+def _unreadable(message, where=""):
+    """A file that cannot be read far enough to check anything else."""
+    return Draft(None, [], None, [FileProblem(where, message)])
+
+
 def _read_json(data):
     problems = []
     try:
         payload = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return Draft(None, [], None, [FileProblem("", "The file is not UTF-8 text, so it cannot be JSON.")])
+        return _unreadable("The file is not UTF-8 text, so it cannot be JSON.")
     except json.JSONDecodeError as error:
-        return Draft(None, [], None, [FileProblem(
-            f"line {error.lineno}, column {error.colno}", f"This is not valid JSON ({error.msg}).")])
+        return _unreadable(f"This is not valid JSON ({error.msg}).", f"line {error.lineno}, column {error.colno}")
     except (ValueError, RecursionError):
-        return Draft(None, [], None, [FileProblem("", "This JSON is nested too deeply or holds numbers too large to read.")])
+        return _unreadable("This JSON is nested too deeply or holds numbers too large to read.")
     if not isinstance(payload, dict):
-        return Draft(None, [], None, [FileProblem("$", "The file must hold one JSON object, {…}, describing an instrument.")])
+        return _unreadable("The file must hold one JSON object, {…}, describing an instrument.", "$")
     if "sections" in payload and "questions" not in payload:
         payload = _flatten_sections(payload, problems)
     known = {"format", "format_version", "version", "status", "questions", *INSTRUMENT_FIELDS}
@@ -344,7 +348,8 @@ def _read_json(data):
         if name not in known:
             problems.append(FileProblem(f"$.{_path_name(name)}", "This is not a field of an instrument."))
     if "format" in payload and payload["format"] != FORMAT:
-        problems.append(FileProblem("$.format", f"This file is not a Stakeholder Voice instrument (expected ‘{FORMAT}’)."))
+        problems.append(FileProblem(
+            "$.format", f"This file is not a Stakeholder Voice instrument (expected ‘{FORMAT}’)."))
     fields = {}
     for name in INSTRUMENT_FIELDS:
         value = payload.get(name)
@@ -451,14 +456,13 @@ def _is_codes(value):
 # XLSForm --------------------------------------------------------------------------------------
 
 def _read_xlsform(data):
-    failed = lambda message: Draft(None, [], None, [FileProblem("", message)])  # noqa: E731
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
-        return failed("This spreadsheet is damaged or is not an Excel workbook (.xlsx).")
+        return _unreadable("This spreadsheet is damaged or is not an Excel workbook (.xlsx).")
     if unpacked > MAX_UNPACKED:
-        return failed("This spreadsheet unpacks to far more than an instrument needs; it cannot be read.")
+        return _unreadable("This spreadsheet unpacks to far more than an instrument needs; it cannot be read.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features we do not read
@@ -469,7 +473,7 @@ def _read_xlsform(data):
             finally:
                 book.close()
     except Exception:  # noqa: BLE001 - a hostile file can break the reader in many ways; none may be a 500
-        return failed("This spreadsheet is damaged or is not an Excel workbook (.xlsx).")
+        return _unreadable("This spreadsheet is damaged or is not an Excel workbook (.xlsx).")
     problems = formulas
     for name in ("survey", "choices", "settings"):
         if name not in sheets:
@@ -519,7 +523,8 @@ def _cell_text(value):
 def _header(sheet_name, rows, problems):
     """{column name: index} from the first row; duplicate names are problems."""
     if not rows:
-        problems.append(FileProblem(f"Sheet ‘{sheet_name}’", "This sheet is empty: its first row names the columns."))
+        problems.append(FileProblem(f"Sheet ‘{sheet_name}’",
+                                    "This sheet is empty: its first row names the columns."))
         return {}, []
     number, values = rows[0]
     header = {}
@@ -551,7 +556,8 @@ def _read_settings(rows, problems):
             problems.append(FileProblem("Sheet ‘settings’", f"There is no ‘{column}’ column."))
     for column, (_, name) in header.items():
         if column not in SETTINGS_COLUMNS and column not in SETTINGS_IGNORED:
-            problems.append(FileProblem(f"Sheet ‘settings’, column ‘{name}’", "This is not a setting we read: remove it."))
+            problems.append(FileProblem(f"Sheet ‘settings’, column ‘{name}’",
+                                        "This is not a setting we read: remove it."))
     values = body[0][1] if body else []
     if len(body) > 1:
         problems.append(FileProblem(f"Sheet ‘settings’, row {body[1][0]}", "Settings take one row (row 2) only."))
@@ -574,7 +580,8 @@ def _read_choices(rows, problems):
         if column not in ("list_name", "name", "label") and not column.startswith(("$", "_")) and any(
                 _value(values, header, column) for _, values in body):
             problems.append(FileProblem(f"Sheet ‘choices’, column ‘{name}’",
-                                        "This column is not one we read (answers are kept in one language): remove it."))
+                                        "This column is not one we read (answers are kept in one "
+                                        "language): remove it."))
     lists = {}
     for number, values in body:
         list_name = _value(values, header, "list_name").strip()
@@ -623,7 +630,8 @@ def _read_survey(rows, lists, problems):
                     "We keep translations in " + ", ".join(f"{LANGUAGES[c]} ({c})" for c in LANGUAGES) + " only."))
         elif column not in SURVEY_COLUMNS and not column.startswith(("$", "_")) and any(
                 _value(values, header, column) for _, values in body):
-            problems.append(FileProblem(f"Sheet ‘survey’, column ‘{name}’", "This is not a column we read: remove it."))
+            problems.append(FileProblem(f"Sheet ‘survey’, column ‘{name}’",
+                                        "This is not a column we read: remove it."))
     for column in ("type", "name", "label"):
         if column not in header:
             problems.append(FileProblem("Sheet ‘survey’", f"There is no ‘{column}’ column."))
@@ -634,7 +642,8 @@ def _read_survey(rows, lists, problems):
         label = _value(values, header, "label")
         if kind.replace(" ", "_") == "begin_group":
             if section is not None:
-                problems.append(FileProblem(where, "Groups inside groups are not supported: end the group above first."))
+                problems.append(FileProblem(
+                    where, "Groups inside groups are not supported: end the group above first."))
             section = label.strip() or None
             continue
         if kind.replace(" ", "_") == "end_group":
@@ -650,7 +659,8 @@ def _read_survey(rows, lists, problems):
             data.update(_select_type(match.group(1), match.group(2), lists, where, problems))
         elif kind:
             problems.append(FileProblem(f"{where}, column ‘type’",
-                                        f"‘{kind[:40]}’ is not a type we can ask: use select_one, select_multiple or text."))
+                                        f"‘{kind[:40]}’ is not a type we can ask: use select_one, "
+                                        "select_multiple or text."))
             data["reported"] = {"type"}
         else:
             problems.append(FileProblem(f"{where}, column ‘type’", "Give the type of the question."))
@@ -667,7 +677,8 @@ def _read_survey(rows, lists, problems):
             if field in FLAGS:
                 word = text.strip().lower()
                 if word not in TRUE_WORDS | FALSE_WORDS:
-                    problems.append(FileProblem(f"{where}, column ‘{column}’", "Write yes, or leave it empty for no."))
+                    problems.append(FileProblem(f"{where}, column ‘{column}’",
+                                                "Write yes, or leave it empty for no."))
                 data[field] = word in TRUE_WORDS
             elif field in CODES:
                 data[field] = _codes(text, f"{where}, column ‘{column}’", problems)
@@ -693,7 +704,7 @@ def _select_type(how, list_name, lists, where, problems):
         if fixed in ("agree5", "faces3"):
             result["labels"] = None
             if choices is None and list_name != fixed:
-                problems.append(FileProblem(f"{where}, column ‘type’", f"There is no list ‘{list_name}’ in sheet ‘choices’."))
+                problems.append(_no_list(where, list_name))
             elif choices is not None:
                 by_name = {name: label for _, name, label in choices}
                 if set(by_name) != set(names):
@@ -704,11 +715,15 @@ def _select_type(how, list_name, lists, where, problems):
                     result["labels"] = [by_name[str(code)] for code in range(1, len(names) + 1)]
         return result
     if choices is None:
-        problems.append(FileProblem(f"{where}, column ‘type’", f"There is no list ‘{list_name}’ in sheet ‘choices’."))
+        problems.append(_no_list(where, list_name))
         return {"type": "single" if how == "one" else "multiple", "options": [], "names": {}, "reported": {"options"}}
     return {"type": "single" if how == "one" else "multiple",
             "options": [label for _, _, label in choices],
             "names": {name: code for code, (_, name, _) in enumerate(choices, start=1)}}
+
+
+def _no_list(where, list_name):
+    return FileProblem(f"{where}, column ‘type’", f"There is no list ‘{list_name}’ in sheet ‘choices’.")
 
 
 def _codes(text, where, problems):
@@ -718,7 +733,8 @@ def _codes(text, where, problems):
     try:
         return [int(part) for part in parts]
     except ValueError:
-        problems.append(FileProblem(where, "Write answer codes as whole numbers separated by commas, for example 4, 5."))
+        problems.append(FileProblem(
+            where, "Write answer codes as whole numbers separated by commas, for example 4, 5."))
         return None
 
 
