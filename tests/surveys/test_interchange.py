@@ -532,3 +532,19 @@ def test_hostile_uploads_over_http_answer_with_problems_not_errors(app, admin, d
     page = upload(admin, data, "hostile.xlsx")
     assert page.status_code == 200 and "Nothing was imported" in page.get_data(as_text=True)
     assert counts(app) == before
+
+
+def test_publishing_an_imported_draft_keeps_only_wordings_that_really_changed(app, admin):
+    with app.app_context():
+        parent = builtin_instrument("parent").id
+        db.session.commit()
+    data = json.loads(admin.get(f"/instruments/{parent}/export.json").data)
+    data["questions"][2]["previous_text"] = "A wording from another trust's history."
+    data["questions"][3]["text"] = "My child feels safe here."
+    draft = imported_id(upload(admin, json.dumps(data).encode(), "parent.json"))
+    assert admin.post(f"/instruments/{draft}/publish", data={"change_note": ""}).status_code == 302
+    with app.app_context():
+        published = db.session.get(Instrument, draft)
+        assert published.status == "published"
+        assert {q.key: q.previous_text for q in published.questions if q.previous_text} == {
+            "safe": "My child feels safe at this school."}
