@@ -9,7 +9,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import AUDIENCES, QUESTION_TYPES, Instrument, Priority, Question, Trust
 from app.models.audit import record
-from app.models.instruments import DONT_KNOW
+from app.models.instruments import AGREE5_LABELS, DONT_KNOW, FACES3_LABELS
 from app.services import Conflict, NotFound, ServiceError, commit
 from app.surveys.library import builtin_keys
 
@@ -18,7 +18,13 @@ LANGUAGES = {"cy": "Welsh (Cymraeg)", "pl": "Polish (Polski)", "ur": "Urdu (ار
 RIGHT_TO_LEFT = {"ur"}
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+SCALE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 MAX_KEY = 60
+# Invisible control characters (tabs and new lines are fine): spreadsheets refuse them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "Remove the invisible control characters from this text"
+MAX_CONTEXT = 20
+MAX_SCALE = 40
 MAX_NAME = 200
 MAX_TEXT = 1000
 MAX_LONG_TEXT = 4000
@@ -42,6 +48,7 @@ class Problem(ServiceError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+        self.problems = [self]  # every problem found, when a check finds more than one
 
 
 # Reading the library
@@ -107,16 +114,23 @@ def changed_wordings(instrument):
 # Instrument details
 
 def _check_details(name, audience, description, attribution):
+    """The instrument's name, checked with its other details; a Problem carries every problem found."""
+    problems = []
     name = (name or "").strip()
     if not name:
-        raise Problem("Enter a name for the instrument", "name")
-    if len(name) > MAX_NAME:
-        raise Problem(f"The name must be {MAX_NAME} characters or fewer", "name")
+        problems.append(Problem("Enter a name for the instrument", "name"))
+    elif len(name) > MAX_NAME:
+        problems.append(Problem(f"The name must be {MAX_NAME} characters or fewer", "name"))
     if audience not in AUDIENCES:
-        raise Problem("Choose who answers the instrument", "audience")
-    for field, value in (("description", description), ("attribution", attribution)):
-        if value and len(value) > MAX_LONG_TEXT:
-            raise Problem(f"The {field} must be {MAX_LONG_TEXT} characters or fewer", field)
+        problems.append(Problem("Choose who answers the instrument", "audience"))
+    for field, value in (("name", name), ("description", description), ("attribution", attribution)):
+        if value and field != "name" and len(value) > MAX_LONG_TEXT:
+            problems.append(Problem(f"The {field} must be {MAX_LONG_TEXT} characters or fewer", field))
+        elif value and CONTROL_CHARACTERS.search(value):
+            problems.append(Problem(CONTROL_MESSAGE, field))
+    if problems:
+        problems[0].problems = problems
+        raise problems[0]
     return name
 
 
@@ -282,30 +296,82 @@ def clean_question(instrument, data, question):
 
     data: key, text, type, section, priority_key, required, dont_know, reverse, positive (list of
     codes or None for the usual ones), options (list), hint, read_aloud, condition ({"question",
-    "values"} or None), translations ({language: text}).
+    "values"} or None), translations ({language: text}); and, when given (imports), labels,
+    context and scale. Every problem is found, not just the first: the Problem raised carries
+    them all in .problems.
     """
-    clean = {}
-    clean["key"] = _clean_key(instrument, data.get("key"), question)
-    clean["text"] = _required_text(data.get("text"), "text", "Enter the question")
-    if data.get("type") not in QUESTION_TYPES:
-        raise Problem("Choose a type of question", "type")
-    kind = clean["type"] = data["type"]
-    clean["section"] = _optional_text(data.get("section"), "section", MAX_NAME)
-    clean["hint"] = _optional_text(data.get("hint"), "hint", MAX_TEXT)
-    clean["read_aloud"] = _optional_text(data.get("read_aloud"), "read_aloud", MAX_TEXT)
-    clean["priority_key"] = _clean_priority(data.get("priority_key"))
+    clean, problems = {}, []
+
+    def check(name, function, *args):
+        try:
+            clean[name] = function(*args)
+        except Problem as problem:
+            problems.append(problem)
+
+    check("key", _clean_key, instrument, data.get("key"), question)
+    check("text", _required_text, data.get("text"), "text", "Enter the question")
+    check("section", _optional_text, data.get("section"), "section", MAX_NAME)
+    check("hint", _optional_text, data.get("hint"), "hint", MAX_TEXT)
+    check("read_aloud", _optional_text, data.get("read_aloud"), "read_aloud", MAX_TEXT)
+    check("priority_key", _clean_priority, data.get("priority_key"))
     clean["required"] = bool(data.get("required"))
-    clean["dont_know"] = kind == "agree5" and bool(data.get("dont_know"))
-    clean["reverse"] = kind in REVERSIBLE_TYPES and bool(data.get("reverse"))
-    clean["options"] = _clean_options(kind, data.get("options"))
-    # A changed type makes stored labels meaningless; keep them only while the type stands.
-    clean["labels"] = question.labels if question.type == kind else None
-    probe = Question(type=kind, options=clean["options"], labels=clean["labels"], dont_know=clean["dont_know"])
-    codes = question_codes(probe)
-    clean["positive"] = _clean_positive(kind, data.get("positive"), codes)
-    clean["condition"] = _clean_condition(instrument, data.get("condition"), question)
-    clean["translations"] = _clean_translations(data.get("translations"))
+    check("condition", _clean_condition, instrument, data.get("condition"), question)
+    check("translations", _clean_translations, data.get("translations"))
+    for name, pattern, limit in (("context", KEY_PATTERN, MAX_CONTEXT), ("scale", SCALE_PATTERN, MAX_SCALE)):
+        if name in data:
+            check(name, _clean_tag, data[name], name, pattern, limit)
+    kind = data.get("type")
+    if kind not in QUESTION_TYPES:
+        problems.append(Problem("Choose a type of question", "type"))
+    else:
+        # The rest depends on the type, so is only checked once the type is known.
+        clean["type"] = kind
+        clean["dont_know"] = kind == "agree5" and bool(data.get("dont_know"))
+        clean["reverse"] = kind in REVERSIBLE_TYPES and bool(data.get("reverse"))
+        check("options", _clean_options, kind, data.get("options"))
+        if "labels" in data:
+            check("labels", _clean_labels, kind, data["labels"])
+        else:
+            # A changed type makes stored labels meaningless; keep them only while the type stands.
+            clean["labels"] = question.labels if question.type == kind else None
+        if "options" in clean and "labels" in clean:
+            probe = Question(type=kind, options=clean["options"], labels=clean["labels"],
+                             dont_know=clean["dont_know"])
+            check("positive", _clean_positive, kind, data.get("positive"), question_codes(probe))
+    if problems:
+        first = problems[0]
+        first.problems = problems
+        raise first
     return clean
+
+
+def _clean_labels(kind, labels):
+    """Own wording for the points of an agree or faces scale (None: the usual wording)."""
+    if not labels:
+        return None
+    size = {"agree5": 5, "faces3": 3}.get(kind)
+    if size is None:
+        raise Problem("Only agree or disagree and faces questions have their own answer wording", "labels")
+    if len(labels) != size or not all(isinstance(label, str) and label.strip() for label in labels):
+        raise Problem(f"Give the wording of all {size} answers, from the lowest to the highest", "labels")
+    if any(len(label) > MAX_OPTION for label in labels):
+        raise Problem(f"Each answer must be {MAX_OPTION} characters or fewer", "labels")
+    if any(CONTROL_CHARACTERS.search(label) for label in labels):
+        raise Problem(CONTROL_MESSAGE, "labels")
+    labels = [label.strip() for label in labels]
+    return None if labels == {"agree5": AGREE5_LABELS, "faces3": FACES3_LABELS}[kind] else labels
+
+
+def _clean_tag(value, field, pattern, limit):
+    """A context (what a background question tells, e.g. year_group) or a scale name (hse.demands)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > limit or not pattern.match(value):
+        raise Problem(
+            f"The {field} must start with a lower-case letter and use only a-z, 0-9, _"
+            f"{' and .' if field == 'scale' else ''} ({limit} characters at most)", field,
+        )
+    return value
 
 
 def _clean_key(instrument, key, question):
@@ -326,15 +392,15 @@ def _required_text(value, field, message, limit=MAX_TEXT):
     value = (value or "").strip()
     if not value:
         raise Problem(message, field)
-    if len(value) > limit:
-        raise Problem(f"This must be {limit} characters or fewer (it has {len(value)})", field)
-    return value
+    return _optional_text(value, field, limit)
 
 
 def _optional_text(value, field, limit):
     value = (value or "").strip()
     if len(value) > limit:
         raise Problem(f"This must be {limit} characters or fewer (it has {len(value)})", field)
+    if CONTROL_CHARACTERS.search(value):
+        raise Problem(CONTROL_MESSAGE, field)
     return value or None
 
 
@@ -356,6 +422,8 @@ def _clean_options(kind, options):
         raise Problem(f"Give {MAX_OPTIONS} answers at most", "options")
     if any(len(option) > MAX_OPTION for option in options):
         raise Problem(f"Each answer must be {MAX_OPTION} characters or fewer", "options")
+    if any(CONTROL_CHARACTERS.search(option) for option in options):
+        raise Problem(CONTROL_MESSAGE, "options")
     if len({option.casefold() for option in options}) != len(options):
         raise Problem("Each answer must be different", "options")
     return options
@@ -406,6 +474,8 @@ def _clean_translations(translations):
             raise Problem(
                 f"The {LANGUAGES[language]} text must be {MAX_TEXT} characters or fewer", f"text_{language}",
             )
+        if CONTROL_CHARACTERS.search(text):
+            raise Problem(CONTROL_MESSAGE, f"text_{language}")
         if text:
             clean[language] = text
     return clean or None
@@ -442,6 +512,8 @@ def publish(user, instrument, change_note=None):
     if problems:
         raise Problem(" ".join(problems))
     changed = changed_wordings(instrument)
+    for question in instrument.questions:
+        question.previous_text = None  # an imported draft may carry wordings from elsewhere
     for question, previous_text in changed:
         question.previous_text = previous_text
     if change_note is not None:

@@ -1,10 +1,11 @@
 """Forms for the instrument library: instrument details, questions, publishing, clones and priorities."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
+    GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
 )
-from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from app.models import AUDIENCES
@@ -200,3 +201,26 @@ class PriorityForm(FlaskForm):
         validators=[InputRequired("Enter the priority's name"), Length(max=120)],
     )
     submit = SubmitField("Save priority", widget=GovSubmitInput())
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Instrument file", widget=GovFileInput(),
+        description="A JSON file exported from here, or an XLSForm spreadsheet (.xlsx) with the sheets "
+                    "survey, choices and settings, as KoboToolbox and ODK use. 1 MB at most.",
+        validators=[FileRequired("Choose a file to import")],
+    )
+    on_clash = RadioField(
+        "If an instrument with the same key is already here", widget=GovRadioInput(), default="version",
+        choices=[
+            ("version", "Make a new draft version of it (published versions never change)"),
+            ("replace", "Replace its draft, if it has one"),
+        ],
+        validators=[InputRequired("Choose what to do if the key is already in use")],
+    )
+    key = StringField(
+        "Import under a different key (optional)", widget=GovTextInput(),
+        description="Leave blank to use the key in the file. A new key makes a separate instrument.",
+        validators=[Length(max=MAX_KEY + SLACK)],
+    )
+    submit = SubmitField("Import as a draft", widget=GovSubmitInput())

@@ -3,16 +3,16 @@
 import uuid
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.scope import role_required
 from app.models import AUDIENCES
 from app.services import NotFound, ServiceError
-from app.surveys import authoring, bp
+from app.surveys import authoring, bp, interchange
 from app.surveys.authoring_forms import (
-    ActionForm, CloneForm, DetailsForm, InstrumentForm, PriorityForm, PublishForm, QuestionForm,
-    TYPE_LABELS,
+    ActionForm, CloneForm, DetailsForm, ImportForm, InstrumentForm, PriorityForm, PublishForm,
+    QuestionForm, TYPE_LABELS,
 )
 from app.security import framed_by_this_site
 from app.surveys.forms import respondent_form_class, sections_of, validate_questionnaire
@@ -46,11 +46,12 @@ def _draft_only(instrument):
 
 def _refused(form, error):
     """Put a service's refusal on the form field it is about, or flash it."""
-    field = getattr(error, "field", None)
-    if form is not None and field and field in form._fields:
-        form[field].errors = list(form[field].errors) + [str(error)]
-    else:
-        flash(str(error), "error")
+    for problem in getattr(error, "problems", [error]):
+        field = getattr(problem, "field", None)
+        if form is not None and field and field in form._fields:
+            form[field].errors = list(form[field].errors) + [str(problem)]
+        else:
+            flash(str(problem), "error")
 
 
 @bp.route("/instruments")
@@ -307,6 +308,39 @@ def clone_instrument(instrument_id):
             flash(f"Copied {instrument.label} with all its settings and questions as a new draft.", "success")
             return redirect(url_for("surveys.show_instrument", instrument_id=copied.id))
     return render_template("instruments/clone.html", form=form, instrument=instrument)
+
+
+@bp.route("/instruments/<int:instrument_id>/export.<any(json, xlsx):file_format>")
+@role_required(*READERS)
+def export_instrument(instrument_id, file_format):
+    instrument = _instrument_or_404(instrument_id)
+    filename, media_type, data = interchange.export_instrument(current_user, instrument, file_format)
+    return Response(data, mimetype=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/instruments/import", methods=["GET", "POST"])
+@role_required(*AUTHORS)
+def import_instrument():
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            instrument, replaced = interchange.import_instrument(
+                current_user, upload.filename, upload.read(interchange.MAX_FILE + 1),
+                form.on_clash.data, (form.key.data or "").strip() or None,
+            )
+        except interchange.ImportProblems as error:
+            problems = error.problems
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            done = "replaced the draft" if replaced else "made a draft"
+            flash(f"Imported {len(instrument.questions)} questions: {done} of {instrument.label}. "
+                  "Check it, then publish it.", "success")
+            return redirect(url_for("surveys.show_instrument", instrument_id=instrument.id))
+    return render_template("instruments/import.html", form=form, problems=problems)
 
 
 # Priorities

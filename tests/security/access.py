@@ -35,7 +35,7 @@ URL_MAP_APP = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
 # URL variables that belong to no school: trust-level objects (instruments, areas, priorities,
 # reviews) and plain parameters. They have one sample, the same on both sides, and are never swapped.
 SHARED = {"filename", "instrument_id", "question_key", "direction", "priority_key", "area_key",
-          "review_id", "fmt", "kind", "name", "purpose"}
+          "review_id", "fmt", "kind", "name", "purpose", "file_format"}
 
 # Query arguments a route needs to name anything (without them it answers 404 to everyone):
 # endpoint -> {query argument: world sample name}, taken from the same side as the URL.
@@ -95,7 +95,7 @@ def build_world():
     draft = make_draft(questions=[{"key": "q1", "type": "text", "text": "Anything else?"}])
     shared = {"filename": "css/app.css", "instrument_id": draft.id, "question_key": "q1",
               "direction": "up", "priority_key": DEFAULT_PRIORITIES[0][0], "area_key": area_key,
-              "fmt": "csv", "kind": "safeguarding", "name": "evidence-pack", "purpose": "invitation",
+              "fmt": "csv", "file_format": "xlsx", "kind": "safeguarding", "name": "evidence-pack", "purpose": "invitation",
               "instrument_key": our_survey.instrument.key}  # a query argument, see QUERY
     sides = {}
     for school, survey in ((ours, our_survey), (theirs, their_survey)):

@@ -260,3 +260,19 @@ def test_a_retired_version_is_kept_but_no_longer_offered_for_surveys(ctx):
     assert instrument not in published_instruments()
     assert [q.key for q in db.session.get(Instrument, instrument.id).questions] == ["a"]
     assert authoring.new_version(ctx, instrument).version == 2
+
+
+def test_a_question_with_several_problems_gets_every_one_named_by_its_field(ctx):
+    instrument = draft_with(ctx, question("happy"))
+    with pytest.raises(Problem) as refused:
+        authoring.add_question(ctx, instrument, question(
+            "happy", text="", priority_key="astrology", type="single", options=["One"],
+            condition={"question": "ghost", "values": [1]}, hint="bell\x07"))
+    assert [(p.field, str(p)) for p in refused.value.problems] == [
+        ("key", "A question with the key ‘happy’ is already in this instrument"),
+        ("text", "Enter the question"),
+        ("hint", "Remove the invisible control characters from this text"),
+        ("priority_key", "Choose a priority from the list"),
+        ("condition_question", "A question can only depend on the answer to an earlier question"),
+        ("options", "Give at least two answers to choose from, one a line"),
+    ]
