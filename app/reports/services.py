@@ -14,7 +14,7 @@ from app.analysis import benchmarks, charts, trends
 from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
 from app.analysis.suppression import suppress_complementary, suppress_small_cells
 from app.extensions import db
-from app.models import Answer, Instrument, Priority, School, Survey, SurveySchool
+from app.models import Instrument, Priority, School, Survey, SurveySchool
 from app.models.instruments import AGREE5_LABELS
 from app.reports import queries
 
@@ -76,10 +76,8 @@ def _cached(name, survey, compute, *args):
     one page asks for several surveys, so without this a head's page repeats the same sums.
     Callers must not change what they get back.
     """
-    answers = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(Answer.id)).where(Answer.survey_id == survey.id)
-    ).one()
-    key = (name, survey.id, _threshold(survey), *[getattr(a, "id", a) for a in args[1:]], *answers)
+    answers = queries.answer_total(survey.id)  # from the counts: cheap at any size
+    key = (name, survey.id, _threshold(survey), *[getattr(a, "id", a) for a in args[1:]], answers)
     cache = current_app.extensions.setdefault("sv_results_cache", {})
     if key not in cache:
         if len(cache) >= CACHE_SIZE:

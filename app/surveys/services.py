@@ -14,6 +14,7 @@ from app.surveys.collection import (
     SurveyNotOpen, TokenUsed, check_open, count_completion, drop_partials, spend_token,
     token_by_value,
 )
+from app.surveys.counts import count_response
 
 __all__ = ["SurveyNotOpen", "TokenUsed", "check_open"]
 
@@ -124,6 +125,9 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
         else:
             response.answers.extend(Answer(value=code, **base) for code in value)
     db.session.add(response)
+    # The counts go up in this same transaction: a rolled-back double submit adds nothing.
+    count_response(survey, survey_school.school_id,
+                   [(answer.question_key, answer.value) for answer in response.answers])
     flag_safeguarding(response)
     try:
         commit()
