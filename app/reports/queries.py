@@ -33,6 +33,37 @@ def priority_respondents(survey_ids, school_ids=None):
                   ["survey_id", "school_id", "priority", "respondents"])
 
 
+def answer_counts_from_answers(survey_ids, school_ids=None):
+    """As :func:`answer_counts`, by one GROUP BY over the answers (what the counts must equal)."""
+    query = (
+        sa.select(Answer.survey_id, Answer.school_id, Answer.question_key, Answer.value,
+                  sa.func.count().label("n"))
+        .where(Answer.survey_id.in_(survey_ids), Answer.value.is_not(None))
+        .group_by(Answer.survey_id, Answer.school_id, Answer.question_key, Answer.value)
+    )
+    if school_ids is not None:
+        query = query.where(Answer.school_id.in_(school_ids))
+    return _frame(query, COUNT_COLUMNS)
+
+
+def priority_respondents_from_answers(survey_ids, school_ids=None):
+    """As :func:`priority_respondents`, by one GROUP BY over the answers."""
+    query = (
+        sa.select(Answer.survey_id, Answer.school_id, Question.priority_key,
+                  sa.func.count(sa.distinct(Answer.response_id)).label("respondents"))
+        .join(Survey, Survey.id == Answer.survey_id)
+        .join(Question, sa.and_(Question.instrument_id == Survey.instrument_id,
+                                Question.key == Answer.question_key))
+        .where(Answer.survey_id.in_(survey_ids), Answer.value.is_not(None),
+               Answer.value != DONT_KNOW, Question.priority_key.is_not(None),
+               Question.type != "text")
+        .group_by(Answer.survey_id, Answer.school_id, Question.priority_key)
+    )
+    if school_ids is not None:
+        query = query.where(Answer.school_id.in_(school_ids))
+    return _frame(query, ["survey_id", "school_id", "priority", "respondents"])
+
+
 def answer_total(survey_id):
     """Answers counted for a survey: changes whenever a response is stored or deleted."""
     return db.session.scalar(
@@ -82,8 +113,15 @@ def context_answer_counts(survey_ids, context_key, school_ids=None):
                           AnswerCount.value, AnswerCount.count)
         return _contexts(_frame(_counted(query, AnswerCount, survey_ids, context_key,
                                          school_ids), columns))
-    # The context is an ordinary answer (question key ``context_key``) of the same response,
-    # so a self-join on response_id puts it beside every other answer.
+    return context_answer_counts_from_answers(survey_ids, context_key, school_ids)
+
+
+def context_answer_counts_from_answers(survey_ids, context_key, school_ids=None):
+    """As :func:`context_answer_counts`, by one GROUP BY over the answers.
+
+    The context is an ordinary answer (question key ``context_key``) of the same response, so a
+    self-join on response_id puts it beside every other answer.
+    """
     context = aliased(Answer)
     query = (
         sa.select(Answer.survey_id, Answer.school_id, context.value.label("context"),
@@ -97,7 +135,7 @@ def context_answer_counts(survey_ids, context_key, school_ids=None):
     )
     if school_ids is not None:
         query = query.where(Answer.school_id.in_(school_ids))
-    return _frame(query, columns)
+    return _frame(query, ["survey_id", "school_id", "context", "question_key", "value", "n"])
 
 
 def context_priority_respondents(survey_ids, context_key, school_ids=None):
@@ -109,6 +147,11 @@ def context_priority_respondents(survey_ids, context_key, school_ids=None):
                           PriorityCount.count)
         return _contexts(_frame(_counted(query, PriorityCount, survey_ids, context_key,
                                          school_ids), columns))
+    return context_priority_respondents_from_answers(survey_ids, context_key, school_ids)
+
+
+def context_priority_respondents_from_answers(survey_ids, context_key, school_ids=None):
+    """As :func:`context_priority_respondents`, by one GROUP BY over the answers."""
     context = aliased(Answer)
     query = (
         sa.select(Answer.survey_id, Answer.school_id, context.value.label("context"),
@@ -126,7 +169,7 @@ def context_priority_respondents(survey_ids, context_key, school_ids=None):
     )
     if school_ids is not None:
         query = query.where(Answer.school_id.in_(school_ids))
-    return _frame(query, columns)
+    return _frame(query, ["survey_id", "school_id", "context", "priority", "respondents"])
 
 
 def questions_frame(instrument):
