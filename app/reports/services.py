@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.analysis import benchmarks, charts, trends
-from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
-from app.analysis.suppression import suppress_complementary, suppress_small_cells
+from app.analysis.indicators import priority_indicators, question_indicators, scale_table
+from app.analysis.suppression import suppress_complementary
 from app.extensions import db
 from app.models import Instrument, Priority, School, Survey, SurveySchool
 from app.models.instruments import AGREE5_LABELS
@@ -385,18 +385,21 @@ def hse_scores(surveys, school):
     """HSE Management Standards domain scores (1 worst to 5 best) per staff survey, suppressed.
 
     ``school`` None gives the trust as a whole.  ``n`` is the fewest answers to any item of the
-    domain, so a score shows only when every item had enough staff answering.
+    domain, so a score shows only when every item had enough staff answering.  Every school's
+    scores and the trust's are suppressed together, so a withheld school cannot be worked out
+    from the trust's score and the other schools'.
     """
     rows = []
     for survey in surveys:
         questions = queries.questions_frame(survey.instrument)
         if questions["scale"].notna().sum() == 0:
             continue
-        counts = queries.answer_counts([survey.id], None if school is None else [school.id])
+        counts = queries.answer_counts([survey.id])
         if counts.empty:
             continue
-        scores = scale_scores(counts, questions, by=["survey_id"])
-        scores = suppress_small_cells(scores, n_col="n", min_group_size=_threshold(survey))
+        table = scale_table(counts, questions, dims=["school_id"], by=["survey_id"],
+                            min_group_size=_threshold(survey), margins_name=TRUST)
+        scores = table[table["school_id"].isin([TRUST if school is None else school.id])]
         for row in scores.to_dict("records"):
             rows.append({**_clean(row), "domain": HSE_DOMAINS.get(row["scale"], row["scale"]),
                          "label": term_label(survey.opens_on)})
