@@ -304,14 +304,13 @@ def _scored_answers(counts, questions, by, dont_know):
 def _is_positive(merged):
     """Whether each row's code is one of its question's positive codes."""
     codes = merged[["question_key", "positive_values"]].drop_duplicates("question_key")
-    codes = codes.explode("positive_values").dropna(subset=["positive_values"])
-    codes = pd.DataFrame({"question_key": codes["question_key"],
-                          "value": codes["positive_values"].astype("int64"),
-                          "is_positive": True}).drop_duplicates()
-    flags = merged[["question_key", "value"]].astype({"value": "int64"}).merge(
-        codes, on=["question_key", "value"], how="left")
-    return pd.Series(flags["is_positive"].fillna(False).astype(bool).to_numpy(),
-                     index=merged.index)
+    positive = {key: {int(code) for code in values if pd.notna(code)}
+                for key, values in codes.itertuples(index=False, name=None)
+                if pd.api.types.is_list_like(values)}
+    # A plain loop: a merge costs more than this on the few thousand rows of a survey's counts.
+    flags = [int(value) in positive.get(key, ())
+             for key, value in zip(merged["question_key"], merged["value"])]
+    return pd.Series(flags, index=merged.index, dtype=bool)
 
 
 def _sum_by(scored, keys):

@@ -12,7 +12,7 @@ from flask import current_app
 
 from app.analysis import benchmarks, charts, trends
 from app.analysis.indicators import priority_indicators, question_indicators, scale_table
-from app.analysis.suppression import suppress_complementary
+from app.analysis.suppression import add_totals, suppress_complementary
 from app.extensions import db
 from app.models import Instrument, Priority, School, Survey, SurveySchool
 from app.models.instruments import AGREE5_LABELS
@@ -124,10 +124,9 @@ def _compute_question_table(survey):
         return pd.DataFrame(columns=["survey_id", "school_id", "question_key", "n",
                                      "percent_positive", "ci_low", "ci_high", "suppressed"])
     counts = counts[counts["question_key"].isin(questions["question_key"])]
-    schools = question_indicators(counts, questions, by=["survey_id", "school_id"])
-    trust = question_indicators(counts, questions, by=["survey_id"])
-    trust["school_id"] = TRUST
-    table = pd.concat([schools.astype({"school_id": object}), trust], ignore_index=True)
+    # The trust total as extra count rows, so every school and the trust take one pass.
+    counts = add_totals(counts, ["school_id"], margins_name=TRUST)
+    table = question_indicators(counts, questions, by=["survey_id", "school_id"])
     return suppress_complementary(
         table, dims=["school_id"], within=["survey_id", "question_key"], n_col="n",
         min_group_size=_threshold(survey),
