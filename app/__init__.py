@@ -147,5 +147,8 @@ def configure_cli(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_cli)
+    from app.surveys.counts import counts_cli
+
+    app.cli.add_command(counts_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(invitations_cli)

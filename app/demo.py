@@ -19,6 +19,7 @@ from app.models.collection import digest
 from app.models.instruments import DONT_KNOW, Instrument, Question
 from app.models.surveys import SurveySchool
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
+from app.surveys.counts import rebuild as rebuild_counts
 from app.surveys.library import install_builtin_instruments, latest_published
 
 DEMO_PASSWORD = "voice-demo-2026"
@@ -73,6 +74,7 @@ def build_demo_trust(seed=2026, today=None):
     staff_by_invitation = _collection_surveys(schools, rng, today)
     _comments_and_actions(schools, rng, today)
     _staff_comments(schools, today)
+    rebuild_counts()  # the responses above were bulk-inserted, as an import would
     build_demo_categorisation(trust, rng, today)
     _contacts_and_invitations(schools, staff_by_invitation, rng)
     db.session.commit()

@@ -19,6 +19,7 @@ from app.models import (
     Answer, PartialResponse, Response, School, SignInThrottle, Survey, SurveySchool, Trust,
 )
 from app.models.audit import record
+from app.surveys.counts import rebuild
 
 
 class OperationError(Exception):
@@ -116,16 +117,19 @@ def run_retention(today=None):
     """Delete responses (and their answers) older than each trust's retention_months, and
     unfinished autosaved answers of surveys closed more than UNFINISHED_GRACE_DAYS ago.
 
-    There is no stored indicator table yet: indicators are computed from responses, so results
-    for surveys older than the retention period disappear with their responses.
+    Results are worked out from the answer counts, which are counted again for the surveys that
+    lost responses, so results for surveys older than the retention period disappear with them.
     Returns {trust name: {"responses": deleted, "unfinished": deleted}}.
     """
     today = today or clock.today()
     deleted = {}
+    touched = set()
     for trust in db.session.scalars(sa.select(Trust)):
         cutoff = months_before(today, trust.retention_months)
         old = (sa.select(Response.id).join(School, School.id == Response.school_id)
                .where(School.trust_id == trust.id, Response.submitted_on < cutoff))
+        touched.update(db.session.scalars(
+            sa.select(Response.survey_id).where(Response.id.in_(old)).distinct()))
         db.session.execute(sa.delete(Answer).where(Answer.response_id.in_(old)))
         count = db.session.execute(sa.delete(Response).where(Response.id.in_(old))).rowcount
         closed = (sa.select(SurveySchool.id).join(Survey, Survey.id == SurveySchool.survey_id)
@@ -137,6 +141,8 @@ def run_retention(today=None):
         record("retention_run", cutoff=cutoff.isoformat(), responses_deleted=count,
                unfinished_deleted=unfinished, trust_id=trust.id)
         deleted[trust.name] = {"responses": count, "unfinished": unfinished}
+    if touched:
+        rebuild(sorted(touched))
     # Failed sign-in counts are only needed while a lockout could still apply.
     db.session.execute(sa.delete(SignInThrottle).where(
         SignInThrottle.last_failed_at < clock.utcnow() - timedelta(days=1)))

@@ -4,12 +4,14 @@ import pandas as pd
 
 from app.analysis import DONT_KNOW
 from app.analysis.stats import percent_positive, wilson_interval
+from app.analysis.suppression import add_totals, suppress_complementary
 
 __all__ = [
     "ORDERED_TYPES",
     "question_indicators",
     "priority_indicators",
     "scale_scores",
+    "scale_table",
     "response_rate",
 ]
 
@@ -167,6 +169,49 @@ def scale_scores(counts, questions, by=("survey_id", "school_id"), scale_col="sc
     return result.reset_index()[keys + ["items", "n", "score"]]
 
 
+def scale_table(counts, questions, dims, by=("survey_id",), min_group_size=10, scale_col="scale",
+                margins_name="All"):
+    """Scale scores for each breakdown and its totals, suppressed together so none can be worked out.
+
+    For ``dims=["school_id"]`` the table holds every school's score on each scale and the
+    total's (``school_id == margins_name``, e.g. the trust); with a subgroup column as well
+    (``["school_id", "role_group"]``) it also holds each school's subgroups and the trust's.
+    Scores are as :func:`scale_scores` (``n`` the fewest valid answers to any one item).  Then
+    :func:`app.analysis.suppression.suppress_complementary` runs over each scale's table, so a
+    withheld school or subgroup cannot be recovered as "total minus the others": each shown
+    total has at least two withheld parts beside a withheld one, holding ``min_group_size``
+    answers between them.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``*by, *dims, question_key, value, n`` (no total rows: they are added here).
+    questions : DataFrame
+        As for :func:`scale_scores`.
+    dims : sequence of str
+        Breakdown columns to total over.
+    by : sequence of str
+        Columns separating independent tables (each survey).
+    min_group_size : int
+        The audience's threshold, never below 3.
+    scale_col, margins_name : str
+
+    Returns
+    -------
+    DataFrame
+        ``*by, *dims, scale, items, n, score, suppressed``; withheld rows have every number blank.
+    """
+    by, dims = _group_columns(by), _group_columns(dims)
+    _require_columns(counts, by + dims + list(COUNT_COLUMNS), "counts")
+    _require_columns(questions, [scale_col], "questions")
+    on_scale = questions.loc[questions[scale_col].notna(), "question_key"]
+    counts = counts.loc[counts["question_key"].isin(on_scale), by + dims + list(COUNT_COLUMNS)]
+    totals = add_totals(counts, dims, sum_cols=("n",), margins_name=margins_name)
+    scores = scale_scores(totals, questions, by=by + dims, scale_col=scale_col)
+    return suppress_complementary(scores, dims=dims, within=by + ["scale"], n_col="n",
+                                  min_group_size=min_group_size, margins_name=margins_name)
+
+
 def response_rate(responses, eligible, by=("survey_id", "school_id"),
                   responses_col="responses", eligible_col="eligible"):
     """Response rate: responses as a percentage of the people who could have responded.
@@ -259,14 +304,13 @@ def _scored_answers(counts, questions, by, dont_know):
 def _is_positive(merged):
     """Whether each row's code is one of its question's positive codes."""
     codes = merged[["question_key", "positive_values"]].drop_duplicates("question_key")
-    codes = codes.explode("positive_values").dropna(subset=["positive_values"])
-    codes = pd.DataFrame({"question_key": codes["question_key"],
-                          "value": codes["positive_values"].astype("int64"),
-                          "is_positive": True}).drop_duplicates()
-    flags = merged[["question_key", "value"]].astype({"value": "int64"}).merge(
-        codes, on=["question_key", "value"], how="left")
-    return pd.Series(flags["is_positive"].fillna(False).astype(bool).to_numpy(),
-                     index=merged.index)
+    positive = {key: {int(code) for code in values if pd.notna(code)}
+                for key, values in codes.itertuples(index=False, name=None)
+                if pd.api.types.is_list_like(values)}
+    # A plain loop: a merge costs more than this on the few thousand rows of a survey's counts.
+    flags = [int(value) in positive.get(key, ())
+             for key, value in zip(merged["question_key"], merged["value"])]
+    return pd.Series(flags, index=merged.index, dtype=bool)
 
 
 def _sum_by(scored, keys):

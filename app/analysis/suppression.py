@@ -192,24 +192,24 @@ def suppress_complementary(table, dims, within=("survey_id", "question_key"), n_
     if table.duplicated(within + dims).any():
         raise ValueError(f"table has more than one row for some {within + dims}")
 
-    hidden = pd.Series(False, index=table.index)
-    groups = table.groupby(within, dropna=False, sort=False).groups if within \
-        else {None: table.index}
-    for index in groups.values():
-        part = table.loc[index]
-        hidden.loc[index] = _protect(part, dims, n_col, min_group_size, margins_name)
+    # Columns become plain arrays once; each table is then a slice of positions (pandas per
+    # table would cost more than the search itself on a trust of many small tables).
+    n = table[n_col].to_numpy(dtype=float)
+    hidden = n < min_group_size
     if "suppressed" in table.columns:
-        hidden = hidden | table["suppressed"].fillna(True).astype(bool)
+        hidden |= table["suppressed"].fillna(True).to_numpy(dtype=bool)
+    keys, is_total = _dim_keys(table, dims, margins_name)
+    groups = table.groupby(within, dropna=False, sort=False).indices if within \
+        else {None: np.arange(len(table))}
+    for positions in groups.values():
+        sums = _sums([keys[p] for p in positions], is_total[positions], margins_name)
+        hidden[positions] = _protect(n[positions], hidden[positions], sums, min_group_size)
     return _blank(table, hidden, _answer_columns(table, n_col, columns))
 
 
-def _protect(part, dims, n_col, min_group_size, margins_name):
+def _protect(n, hidden, sums, min_group_size):
     """Suppression pattern (boolean array) for one table."""
-    n = part[n_col].to_numpy(dtype=float)
-    hidden = n < min_group_size
-    if "suppressed" in part.columns:
-        hidden |= part["suppressed"].fillna(True).to_numpy(dtype=bool)
-    sums = table_sums(part, dims, margins_name)
+    hidden = hidden.copy()
     while True:
         if _apply_sum_rules(sums, n, hidden, min_group_size):
             continue
@@ -226,13 +226,22 @@ def table_sums(part, dims, margins_name="All"):
     agree on every other breakdown column and are not totals in that column are the members;
     the row with ``margins_name`` in that column is their total.
     """
-    values = part[dims].astype(object)
+    keys, is_total = _dim_keys(part, dims, margins_name)
+    return _sums(keys, is_total, margins_name)
+
+
+def _dim_keys(frame, dims, margins_name):
+    """Each row's breakdown values as a tuple, and where they are totals."""
+    values = frame[list(dims)].astype(object)
     values = values.where(values.notna(), _NOT_RECORDED)  # one key for every kind of missing
     is_total = values.eq(margins_name).to_numpy()
-    keys = [tuple(row) for row in values.itertuples(index=False, name=None)]
+    return [tuple(row) for row in values.itertuples(index=False, name=None)], is_total
+
+
+def _sums(keys, is_total, margins_name):
     position = {key: i for i, key in enumerate(keys)}
     sums = {}
-    for d in range(len(dims)):
+    for d in range(is_total.shape[1]):
         for i, key in enumerate(keys):
             if is_total[i, d]:
                 continue

@@ -5,6 +5,7 @@ from app.models.users import ROLES, RoleAssignment, User
 from app.models.instruments import AUDIENCES, QUESTION_TYPES, Instrument, Question
 from app.models.surveys import Survey, SurveySchool
 from app.models.responses import Answer, Response
+from app.models.counts import AnswerCount, PriorityCount
 from app.models.collection import ClassSession, InvitationToken, PartialResponse
 from app.models.audit import AuditEvent
 from app.models.categorisation import Area, Decision, Review, RuleSet, SchoolMeasure
@@ -16,9 +17,9 @@ from app.models.invitations import Contact, ContactImport, Invitation, MessageTe
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
-    "Action", "Answer", "Area", "AuditEvent", "ClassSession", "CommentFlag", "Contact",
+    "Action", "Answer", "AnswerCount", "Area", "AuditEvent", "ClassSession", "CommentFlag", "Contact",
     "ContactImport", "Decision", "Hub", "Instrument", "Invitation", "InvitationToken",
-    "MessageTemplate", "OutboxMessage", "PartialResponse", "Priority", "Question", "Response",
+    "MessageTemplate", "OutboxMessage", "PartialResponse", "Priority", "PriorityCount", "Question", "Response",
     "Review", "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure",
     "SignInThrottle", "Survey", "SurveySchool", "Trust", "User", "WordList",
 ]

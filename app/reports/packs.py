@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.analysis.benchmarks import benchmark, gaps
 from app.analysis.charts import describe_trend, figure_to_png, new_figure, plot_trend
-from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
+from app.analysis.indicators import priority_indicators, question_indicators, scale_scores, scale_table
 from app.analysis.suppression import add_totals, suppress_small_cells
 from app.analysis.trends import NO_CLEAR_CHANGE, compare_intervals
 from app.categorisation import services as categorisation
@@ -393,8 +393,14 @@ def wellbeing_pack(school, today, charts=True, dpi=110):
             respondents = scores.rename(columns={"scale": "priority", "n": "respondents"})
             pooled = priority_indicators(counts, by_scale, respondents[
                 ["survey_id", "school_id", "priority", "respondents"]])
+            # Scores are suppressed with every school's and the trust's, so the pattern is the
+            # one the trust's pages use and no school's domain is "trust minus the rest".
+            everyone = scale_table(queries.answer_counts([s.id for s in surveys]), questions,
+                                   dims=["school_id"], by=["survey_id"], min_group_size=threshold)
+            scores = everyone[everyone["school_id"].isin([school.id])]
+            hidden = scores[["survey_id", "scale", "suppressed"]].rename(columns={"scale": "priority"})
+            pooled = pooled.merge(hidden, on=["survey_id", "priority"], how="left")
             pooled = suppress_small_cells(pooled, min_group_size=threshold)
-            scores = suppress_small_cells(scores, min_group_size=threshold)
             for key, name in HSE_DOMAINS.items():
                 points = _series(pooled, surveys, school.id, key)
                 score_rows = scores[(scores["scale"] == key)]

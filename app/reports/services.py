@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.analysis import benchmarks, charts, trends
-from app.analysis.indicators import priority_indicators, question_indicators, scale_scores
-from app.analysis.suppression import suppress_complementary, suppress_small_cells
+from app.analysis.indicators import priority_indicators, question_indicators, scale_table
+from app.analysis.suppression import add_totals, suppress_complementary
 from app.extensions import db
-from app.models import Answer, Instrument, Priority, School, Survey, SurveySchool
+from app.models import Instrument, Priority, School, Survey, SurveySchool
 from app.models.instruments import AGREE5_LABELS
 from app.reports import queries
 
@@ -76,10 +76,8 @@ def _cached(name, survey, compute, *args):
     one page asks for several surveys, so without this a head's page repeats the same sums.
     Callers must not change what they get back.
     """
-    answers = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(Answer.id)).where(Answer.survey_id == survey.id)
-    ).one()
-    key = (name, survey.id, _threshold(survey), *[getattr(a, "id", a) for a in args[1:]], *answers)
+    answers = queries.answer_total(survey.id)  # from the counts: cheap at any size
+    key = (name, survey.id, _threshold(survey), *[getattr(a, "id", a) for a in args[1:]], answers)
     cache = current_app.extensions.setdefault("sv_results_cache", {})
     if key not in cache:
         if len(cache) >= CACHE_SIZE:
@@ -126,10 +124,9 @@ def _compute_question_table(survey):
         return pd.DataFrame(columns=["survey_id", "school_id", "question_key", "n",
                                      "percent_positive", "ci_low", "ci_high", "suppressed"])
     counts = counts[counts["question_key"].isin(questions["question_key"])]
-    schools = question_indicators(counts, questions, by=["survey_id", "school_id"])
-    trust = question_indicators(counts, questions, by=["survey_id"])
-    trust["school_id"] = TRUST
-    table = pd.concat([schools.astype({"school_id": object}), trust], ignore_index=True)
+    # The trust total as extra count rows, so every school and the trust take one pass.
+    counts = add_totals(counts, ["school_id"], margins_name=TRUST)
+    table = question_indicators(counts, questions, by=["survey_id", "school_id"])
     return suppress_complementary(
         table, dims=["school_id"], within=["survey_id", "question_key"], n_col="n",
         min_group_size=_threshold(survey),
@@ -387,18 +384,21 @@ def hse_scores(surveys, school):
     """HSE Management Standards domain scores (1 worst to 5 best) per staff survey, suppressed.
 
     ``school`` None gives the trust as a whole.  ``n`` is the fewest answers to any item of the
-    domain, so a score shows only when every item had enough staff answering.
+    domain, so a score shows only when every item had enough staff answering.  Every school's
+    scores and the trust's are suppressed together, so a withheld school cannot be worked out
+    from the trust's score and the other schools'.
     """
     rows = []
     for survey in surveys:
         questions = queries.questions_frame(survey.instrument)
         if questions["scale"].notna().sum() == 0:
             continue
-        counts = queries.answer_counts([survey.id], None if school is None else [school.id])
+        counts = queries.answer_counts([survey.id])
         if counts.empty:
             continue
-        scores = scale_scores(counts, questions, by=["survey_id"])
-        scores = suppress_small_cells(scores, n_col="n", min_group_size=_threshold(survey))
+        table = scale_table(counts, questions, dims=["school_id"], by=["survey_id"],
+                            min_group_size=_threshold(survey), margins_name=TRUST)
+        scores = table[table["school_id"].isin([TRUST if school is None else school.id])]
         for row in scores.to_dict("records"):
             rows.append({**_clean(row), "domain": HSE_DOMAINS.get(row["scale"], row["scale"]),
                          "label": term_label(survey.opens_on)})

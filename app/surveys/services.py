@@ -14,6 +14,7 @@ from app.surveys.collection import (
     SurveyNotOpen, TokenUsed, check_open, count_completion, drop_partials, spend_token,
     token_by_value,
 )
+from app.surveys.counts import count_response
 
 __all__ = ["SurveyNotOpen", "TokenUsed", "check_open"]
 
@@ -129,7 +130,11 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
             response.answers.extend(Answer(value=code, **base) for code in value)
     db.session.add(response)
     try:
-        flag_safeguarding(response)  # its queries flush the response, so a race can break here
+        # The counts go up in this same transaction: a rolled-back double submit adds nothing.
+        # Both steps run queries that flush the response, so a race can break here.
+        count_response(survey, survey_school.school_id,
+                       [(answer.question_key, answer.value) for answer in response.answers])
+        flag_safeguarding(response)
         commit()
     except (Conflict, sa.exc.IntegrityError):
         # Two copies of the same submission raced; the first one stored is the response.
