@@ -20,6 +20,7 @@ from app.models.instruments import DONT_KNOW, Instrument, Question
 from app.models.surveys import SurveySchool
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
 from app.surveys.library import install_builtin_instruments, latest_published
+from app.targets.demo import build_demo_targets
 
 DEMO_PASSWORD = "voice-demo-2026"
 DEMO_DOMAIN = "oakvalley.example"
@@ -77,6 +78,7 @@ def build_demo_trust(seed=2026, today=None):
     _contacts_and_invitations(schools, parent_now, rng)
     db.session.commit()
     build_demo_schedule(trust, today)
+    build_demo_targets(trust, today)
     return trust
 
 

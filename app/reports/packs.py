@@ -22,6 +22,7 @@ from app.models.instruments import AUDIENCES
 from app.reports import queries
 from app.reports.services import priorities as trust_priorities
 from app.reports.services import response_rate
+from app.targets.services import progress_for as target_progress
 
 HSE_DOMAINS = {
     "hse.demands": "Demands", "hse.control": "Control", "hse.manager_support": "Manager support",
@@ -305,7 +306,8 @@ def sgc_overview(school, today):
             "overdue": [a for a in actions if a.is_overdue(today)],
             "done_this_term": [a for a in actions if a.status == "done"
                                and a.updated_at.date() >= today - timedelta(days=120)],
-            "priority_names": {p.key: p.name for p in priorities}}
+            "priority_names": {p.key: p.name for p in priorities},
+            "targets": target_progress(school, today)}
 
 
 # Wellbeing committee pack -------------------------------------------------------------------
