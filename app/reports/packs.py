@@ -22,7 +22,7 @@ from app.models.instruments import AUDIENCES
 from app.reports import queries
 from app.reports.services import priorities as trust_priorities
 from app.reports.services import response_rate
-from app.targets.services import progress_for as target_progress
+from app.targets import services as targets  # a module import: targets -> evidence -> reports cycle
 
 HSE_DOMAINS = {
     "hse.demands": "Demands", "hse.control": "Control", "hse.manager_support": "Manager support",
@@ -307,7 +307,7 @@ def sgc_overview(school, today):
             "done_this_term": [a for a in actions if a.status == "done"
                                and a.updated_at.date() >= today - timedelta(days=120)],
             "priority_names": {p.key: p.name for p in priorities},
-            "targets": target_progress(school, today)}
+            "targets": targets.progress_for(school, today)}
 
 
 # Wellbeing committee pack -------------------------------------------------------------------

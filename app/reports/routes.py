@@ -8,7 +8,7 @@ from app.analysis import charts
 from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
 from app.reports import bp, services
 from app.schedule.services import due_for
-from app.targets.services import progress_for as target_progress
+from app.targets import services as targets  # a module import: targets -> evidence -> reports cycle
 
 WELLBEING_ROLES = ("wellbeing", "cio", "trust_admin")
 
@@ -74,7 +74,7 @@ def school_results(school_id):
                          for key, points in trend_rows.items()}
     return render_template(
         "reports/school.html", school=school, surveys=surveys, survey=survey, dashboard=dashboard,
-        priorities=priority_list, text=text, today=clock.today(), targets=target_progress(school),
+        priorities=priority_list, text=text, today=clock.today(), targets=targets.progress_for(school),
         # The school page is home to a one-school user: what is due for them shows here.
         due=due_for(current_user) if len(current_user.school_ids() or ()) == 1 else None,
     )

@@ -87,10 +87,11 @@ def save_target(user, school, form, target=None):
         errors["target_value"] = "The target must differ from the baseline."
     if errors:
         raise TargetInvalid(errors)
+    priority_key = priority_of(indicator)
     if target is None:
         target = SmartTarget(school_id=school.id, created_by_id=user.id)
         db.session.add(target)
-    target.indicator, target.priority_key = indicator, priority_of(indicator)
+    target.indicator, target.priority_key = indicator, priority_key
     target.baseline, target.baseline_as_of, target.baseline_source = baseline, baseline_as_of, baseline_source
     target.target_value, target.target_on, target.owner = target_value, target_on, owner
     db.session.flush()
