@@ -16,7 +16,7 @@ from app.models.audit import record
 from app.models.instruments import AUDIENCES
 from app.models.schedule import EVENT_KINDS, TERMS, ScheduleEvent, ScheduleSettings, WindowSurvey
 from app.services import Conflict, NotFound, ServiceError, commit
-from app.surveys.services import create_survey
+from app.surveys import services as surveys  # a module import: surveys -> reports -> here is a cycle
 
 # The trust template until the trust saves its own (ScheduleSettings). Weeks count from the
 # first Monday of the term (week 1).
@@ -182,11 +182,11 @@ def create_survey_for(user, event):
     The CIO and trust admin create it for every school still without one; a head creates their
     own school's, so a school can start when it is ready without waiting for the trust.
     """
+    todo, done = window_schools(user, event)
+    if not todo and not done:  # another school's event: as if it did not exist
+        raise NotFound("That event does not exist.")
     if event.kind != "survey_window":
         raise ServiceError("Only a survey window can create a survey.")
-    todo, done = window_schools(user, event)
-    if not todo and not done:
-        raise NotFound("That event does not exist.")
     if not todo:
         raise Conflict("This window already has its survey.")
     instrument = db.session.scalar(
@@ -195,7 +195,7 @@ def create_survey_for(user, event):
     if instrument is None:
         raise ServiceError("There is no published questionnaire for this audience yet.")
     title = event.title if len(todo) > 1 or event.school_id else f"{event.title}, {todo[0].name}"
-    survey = create_survey(user, title[:200], instrument.id, [s.id for s in todo], event.starts_on,
+    survey = surveys.create_survey(user, title[:200], instrument.id, [s.id for s in todo], event.starts_on,
                            event.ends_on, roles=SURVEY_MAKERS)
     db.session.add_all(WindowSurvey(event_id=event.id, school_id=s.id, survey_id=survey.id) for s in todo)
     if event.survey_id is None and not done:
@@ -400,7 +400,7 @@ class SettingsInvalid(ServiceError):
 
 # Calendar subscriptions ----------------------------------------------------------------------
 
-def _digest(secret):
+def digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -415,7 +415,7 @@ def new_feed(user):
     if old is not None:
         db.session.delete(old)
         db.session.flush()
-    db.session.add(CalendarFeed(user_id=user.id, token_hash=_digest(secret)))
+    db.session.add(CalendarFeed(user_id=user.id, token_hash=digest(secret)))
     record("calendar_feed_created", user=user, replaced=old is not None)
     commit()
     return secret
@@ -434,7 +434,7 @@ def feed_calendar(secret):
     """The .ics body for a subscription secret: what its user may see, this year and next."""
     if not secret or len(secret) > 100:
         raise NotFound("No such calendar.")
-    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == _digest(secret)))
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == digest(secret)))
     if feed is None or not feed.user.active:
         raise NotFound("No such calendar.")
     user, today = feed.user, clock.today()

@@ -84,6 +84,7 @@ ANSWERED_WITH_A_PAGE = {
     "surveys.preview_instrument",  # a preview checks the answers and says nothing was saved
     "invitations.opt_out",  # the opt-out confirmation page
     "comments.handle_flag",  # the DSL's flag page shown again (see the closing note: no message yet)
+    "schedule.subscribe",  # the new calendar address, shown once on the page and never stored
 }
 
 
