@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, CalendarFeed, ScheduleEvent, ScheduleSettings, Survey, Trust, User
+from app.models import AuditEvent, CalendarFeed, ScheduleEvent, ScheduleSettings, School, Survey, Trust, User
 from app.models.instruments import AUDIENCES
 from app.schedule import services
+from tests.builders import make_school, make_survey, make_trust
 from tests.categorisation.conftest import quick_user
 from tests.schedule.test_schedule import YEAR, _generate, setup  # noqa: F401  (setup is a fixture)
 
@@ -128,13 +129,25 @@ def test_a_new_address_revokes_the_old_and_stopping_revokes_it_too(app, client, 
     assert "You have no calendar subscription to stop." in again.get_data(as_text=True)
 
 
-def test_a_deactivated_users_feed_stops_working(app, client, auth, setup):
+@pytest.fixture
+def cio_only(app):
+    """A trust, a school and its CIO, with the app context closed again (setup holds it open, which
+    would let every request share one session and one signed-in user)."""
+    with app.app_context():
+        trust = make_trust()
+        make_school(trust, name="Oak Primary School", urn="100001")
+        quick_user("cio@example.org", "cio")
+        db.session.commit()
+
+
+def test_a_deactivated_users_feed_stops_working(app, client, auth, cio_only):
     auth.sign_in("cio@example.org")
     secret = _secret_of(client.post("/schedule/subscribe").get_data(as_text=True))
+    assert client.get(f"/schedule/feed/{secret}.ics").status_code == 200
     with app.app_context():
         db.session.scalar(sa.select(User).where(User.email == "cio@example.org")).active = False
         db.session.commit()
-    assert client.get(f"/schedule/feed/{secret}.ics").status_code == 404
+    assert app.test_client().get(f"/schedule/feed/{secret}.ics").status_code == 404
 
 
 def _event(trust_id, kind, days, school_id=None, audience=None, title=None):
@@ -149,8 +162,7 @@ def test_each_role_sees_what_is_due_for_it_in_the_next_14_days(app, client, auth
     with app.app_context():
         trust = db.session.scalar(sa.select(Trust))
         elm_id = next(s.id for s in trust.schools if s.name.startswith("Elm"))
-        quick_user("governor@oak.example.org", "governor", school=db.session.get(
-            __import__("app.models", fromlist=["School"]).School, setup["oak_id"]))
+        quick_user("governor@oak.example.org", "governor", school=db.session.get(School, setup["oak_id"]))
         _event(trust.id, "sgc_overview", 3, setup["oak_id"], title="SGC overview at Oak")
         _event(trust.id, "sgc_overview", 3, elm_id, title="SGC overview at Elm")
         _event(trust.id, "link_governor_visit", 10, setup["oak_id"], title="Link visit at Oak")
@@ -176,8 +188,6 @@ def test_each_role_sees_what_is_due_for_it_in_the_next_14_days(app, client, auth
 
 
 def test_a_survey_closing_soon_is_due_for_the_head(app, client, auth, setup):
-    from app.models import School
-    from tests.builders import make_survey
     with app.app_context():
         make_survey([db.session.get(School, setup["oak_id"])], opens_on=date.today() - timedelta(days=5),
                     closes_on=date.today() + timedelta(days=4), title="Autumn parent survey")
