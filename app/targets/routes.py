@@ -29,22 +29,14 @@ def new_target(school_id):
 @bp.route("/schools/<int:school_id>/targets/<int:target_id>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_target(school_id, target_id):
-    school = school_or_404(current_user, school_id, *EDITORS)
-    try:
-        target = services.target_or_404(school, target_id)
-    except NotFound:
-        abort(404)
+    school, target = _target_or_404(school_id, target_id)
     return _form(school, target)
 
 
 @bp.route("/schools/<int:school_id>/targets/<int:target_id>/delete", methods=["POST"])
 @role_required(*EDITORS)
 def delete_target(school_id, target_id):
-    school = school_or_404(current_user, school_id, *EDITORS)
-    try:
-        target = services.target_or_404(school, target_id)
-    except NotFound:
-        abort(404)
+    school, target = _target_or_404(school_id, target_id)
     services.delete_target(current_user, target)
     flash("Target removed.", "success")
     return redirect(url_for("targets.list_targets", school_id=school.id))
@@ -65,6 +57,15 @@ def _form(school, target):
         form=request.form if request.method == "POST" else None,
         choices=services.choices(school.trust_id), today=clock.today(),
     ), 400 if errors else 200
+
+
+def _target_or_404(school_id, target_id):
+    """(school, target) for an editor of this school; anything else is a 404."""
+    school = school_or_404(current_user, school_id, *EDITORS)
+    try:
+        return school, services.target_or_404(school, target_id)
+    except NotFound:
+        abort(404)
 
 
 def _can_edit(school):
