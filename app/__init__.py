@@ -123,6 +123,7 @@ def configure_blueprints(app):
     from app.reports import bp as reports_bp
     from app.schedule import bp as schedule_bp
     from app.surveys import bp as surveys_bp
+    from app.targets import bp as targets_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(health_bp)
@@ -133,6 +134,7 @@ def configure_blueprints(app):
     app.register_blueprint(schedule_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(targets_bp)
 
 
 def configure_cli(app):

@@ -21,6 +21,7 @@ from app.models.surveys import SurveySchool
 from app.models.trust import DEFAULT_PRIORITIES, YEAR_GROUPS
 from app.surveys.counts import rebuild as rebuild_counts
 from app.surveys.library import install_builtin_instruments, latest_published
+from app.targets.demo import build_demo_targets
 
 DEMO_PASSWORD = "voice-demo-2026"
 DEMO_DOMAIN = "oakvalley.example"
@@ -79,6 +80,7 @@ def build_demo_trust(seed=2026, today=None):
     _contacts_and_invitations(schools, staff_by_invitation, rng)
     db.session.commit()
     build_demo_schedule(trust, today)
+    build_demo_targets(trust, today)
     return trust
 
 

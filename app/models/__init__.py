@@ -9,11 +9,13 @@ from app.models.counts import AnswerCount, PriorityCount
 from app.models.collection import ClassSession, InvitationToken, PartialResponse
 from app.models.audit import AuditEvent
 from app.models.categorisation import Area, Decision, Review, RuleSet, SchoolMeasure
-from app.models.schedule import ScheduleEvent
+from app.models.schedule import ScheduleEvent, ScheduleSettings, WindowSurvey
 from app.models.comments import CommentFlag, WordList
 from app.models.actions import Action
 from app.models.sign_in import SignInThrottle
 from app.models.invitations import Contact, ContactImport, Invitation, MessageTemplate, OutboxMessage
+from app.models.targets import SmartTarget
+from app.models.calendar_feeds import CalendarFeed
 
 __all__ = [
     "AUDIENCES", "QUESTION_TYPES", "ROLES",
@@ -22,4 +24,5 @@ __all__ = [
     "MessageTemplate", "OutboxMessage", "PartialResponse", "Priority", "PriorityCount", "Question", "Response",
     "Review", "RoleAssignment", "RuleSet", "ScheduleEvent", "School", "SchoolMeasure",
     "SignInThrottle", "Survey", "SurveySchool", "Trust", "User", "WordList",
+    "CalendarFeed", "ScheduleSettings", "SmartTarget", "WindowSurvey",
 ]

@@ -51,3 +51,31 @@ class ScheduleEvent(db.Model):
     @property
     def kind_name(self):
         return EVENT_KINDS[self.kind]
+
+
+class ScheduleSettings(db.Model):
+    """The trust's schedule template and survey-fatigue limit, editable by the CIO and trust admin."""
+
+    __table_args__ = (sa.CheckConstraint("max_surveys_per_term >= 1", name="limit_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(sa.ForeignKey("trust.id"), unique=True)
+    # No audience at a school is asked more than this many surveys in one term.
+    max_surveys_per_term: Mapped[int] = mapped_column(default=2)
+    # The template a year is generated from; see app.schedule.services.DEFAULT_TEMPLATE.
+    template: Mapped[dict] = mapped_column(sa.JSON)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class WindowSurvey(db.Model):
+    """Which school's survey a survey window created; a head may create their own school's alone."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "school_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("schedule_event.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
+
+    survey: Mapped["Survey"] = relationship()  # noqa: F821

@@ -25,6 +25,7 @@ from app.models.instruments import AUDIENCES
 from app.reports import queries
 from app.reports.services import priorities as trust_priorities
 from app.reports.services import response_rate
+from app.targets import services as targets  # a module import: targets -> evidence -> reports cycle
 
 HSE_DOMAINS = {
     "hse.demands": "Demands", "hse.control": "Control", "hse.manager_support": "Manager support",
@@ -368,7 +369,8 @@ def sgc_overview(school, today):
             "overdue": [a for a in actions if a.is_overdue(today)],
             "done_this_term": [a for a in actions if a.status == "done"
                                and a.updated_at.date() >= today - timedelta(days=120)],
-            "priority_names": {p.key: p.name for p in priorities}}
+            "priority_names": {p.key: p.name for p in priorities},
+            "targets": targets.progress_for(school, today)}
 
 
 # Wellbeing committee pack -------------------------------------------------------------------

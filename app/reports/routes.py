@@ -7,6 +7,8 @@ from app import clock
 from app.analysis import charts
 from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
 from app.reports import bp, services
+from app.schedule import services as schedule  # a module import, as for targets
+from app.targets import services as targets  # a module import: targets -> evidence -> reports cycle
 
 WELLBEING_ROLES = ("wellbeing", "cio", "trust_admin")
 
@@ -39,7 +41,7 @@ def trust_results():
     return render_template(
         "reports/trust.html", schools=schools, surveys=surveys, survey=survey, hubs=hubs, hub=hub,
         dashboard=dashboard, priorities=priority_list, description=description,
-        today=clock.today(),
+        today=clock.today(), due=schedule.due_for(current_user),
     )
 
 
@@ -72,7 +74,9 @@ def school_results(school_id):
                          for key, points in trend_rows.items()}
     return render_template(
         "reports/school.html", school=school, surveys=surveys, survey=survey, dashboard=dashboard,
-        priorities=priority_list, text=text, today=clock.today(),
+        priorities=priority_list, text=text, today=clock.today(), targets=targets.progress_for(school),
+        # The school page is home to a one-school user: what is due for them shows here.
+        due=schedule.due_for(current_user) if len(current_user.school_ids() or ()) == 1 else None,
     )
 
 
@@ -118,7 +122,7 @@ def wellbeing():
     return render_template(
         "reports/wellbeing.html", school=school, schools=schools, keys=keys, key=key,
         trend_rows=trend_rows, text=text, scores=scores, priorities=priority_list,
-        trust_wide=current_user.school_ids(*WELLBEING_ROLES) is None,
+        trust_wide=current_user.school_ids(*WELLBEING_ROLES) is None, due=schedule.due_for(current_user),
     )
 
 

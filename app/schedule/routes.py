@@ -4,7 +4,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from app import clock
-from app.auth.scope import role_required, school_or_404, signed_in, visible_schools
+from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
 from app.models.instruments import AUDIENCES
 from app.models.schedule import EVENT_KINDS, TERMS
 from app.schedule import bp, services
@@ -47,10 +47,11 @@ def list_events():
     return render_template(
         "schedule/list.html", trust=trust, year=year, items=items, school=school, hub_id=hub_id,
         terms=TERMS, kinds=EVENT_KINDS, years=services.years(trust.id), can_edit=can_edit,
-        can_create_survey=current_user.has_role("trust_admin"), label=services.year_label,
+        windows=services.window_surveys(current_user, items), label=services.year_label,
         warnings=services.fatigue_warnings(trust, year) if can_edit else [],
         schools=visible_schools(current_user), audiences=AUDIENCES, today=clock.today(),
-        due=services.due_soon(trust.id, school_ids),
+        due=services.due_soon(trust.id, school_ids), limit=services.settings_of(trust)["max_surveys_per_term"],
+        has_feed=services.feed_of(current_user) is not None,
     )
 
 
@@ -87,12 +88,14 @@ def edit_event(event_id):
 
 
 @bp.route("/events/<int:event_id>/survey", methods=["POST"])
-@role_required("trust_admin")
+@role_required(*services.SURVEY_MAKERS)
 def create_survey(event_id):
     trust, _, _ = _scope()
     event = _event_or_404(trust, event_id)
     try:
         survey = services.create_survey_for(current_user, event)
+    except NotFound:
+        abort(404)
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("schedule.list_events", year=event.academic_year))
@@ -110,6 +113,66 @@ def export_calendar():
     filename = f"schedule-{year}{'-' + school.urn if school else ''}.ics"
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_settings():
+    trust, _, _ = _scope()
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.save_settings(current_user, trust, request.form)
+        except services.SettingsInvalid as failure:
+            errors = failure.errors
+        else:
+            flash("Schedule settings saved. They apply to years made from now on and to the fatigue warning.",
+                  "success")
+            return redirect(url_for("schedule.list_events"))
+    settings = services.settings_of(trust)
+    return render_template("schedule/settings.html", settings=settings, errors=errors,
+                           form=request.form if errors else None, audiences=AUDIENCES, terms=TERMS,
+                           last_week=services.LAST_WEEK, last_window_week=services.LAST_WINDOW_WEEK), \
+        400 if errors else 200
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@signed_in
+def subscribe():
+    """Make (POST) or explain the user's calendar subscription; the secret URL is shown once."""
+    _scope()
+    url = None
+    if request.method == "POST":
+        url = url_for("schedule.calendar_feed", secret=services.new_feed(current_user), _external=True)
+    response = Response(render_template("schedule/subscribe.html", url=url, feed=services.feed_of(current_user)))
+    response.headers["Cache-Control"] = "no-store"  # the page may hold the secret
+    return response
+
+
+@bp.route("/subscribe/stop", methods=["POST"])
+@signed_in
+def stop_subscription():
+    try:
+        services.revoke_feed(current_user)
+    except NotFound as error:
+        flash(str(error), "error")
+    else:
+        flash("Calendar subscription stopped. The old address no longer works.", "success")
+    return redirect(url_for("schedule.subscribe"))
+
+
+@bp.route("/feed/<secret>.ics")
+@public
+def calendar_feed(secret):
+    """The subscription a calendar app reads without signing in: found by its secret alone."""
+    try:
+        body = services.feed_calendar(secret)
+    except NotFound:
+        abort(404)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _event_or_404(trust, event_id):

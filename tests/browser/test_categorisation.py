@@ -72,3 +72,77 @@ def test_a_head_sees_their_category_read_only(live_server, desktop):
     assert desktop.locator("h1").inner_text() == "Ashby Road Primary School"
     assert desktop.get_by_role("link", name="Decide the overall category").count() == 0
     assert_accessible(desktop)
+
+
+def test_the_cio_sees_what_is_due_sets_the_schedule_rules_and_subscribes(live_server, desktop):
+    import icalendar
+
+    page = desktop
+    sign_in(page, live_server.url)
+    assert "Due in the next 14 days" in page.locator("main").inner_text()  # the CIO's home page
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/schedule/")
+    page.get_by_role("link", name="Schedule settings").click()
+    assert page.locator("h1").inner_text() == "Schedule settings"
+    assert_accessible(page)
+    page.fill("#max_surveys_per_term", "0")
+    page.fill("#sgc_week", "13")
+    page.get_by_role("button", name="Save settings").click()
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "from 1 to 6" in summary and "from 1 to 12" in summary
+    assert page.locator("#sgc_week").input_value() == "13"  # what was typed survives
+    assert_accessible(page)
+    page.fill("#max_surveys_per_term", "2")
+    page.fill("#sgc_week", "10")
+    page.get_by_role("button", name="Save settings").click()
+    assert "Schedule settings saved." in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Subscribe in Outlook or Google Calendar").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Make my calendar address").click()
+    address = page.locator("#feed-url").input_value()
+    assert_accessible(page)
+    feed = page.context.request.get(address)  # no sign-in needed: the secret is the key
+    calendar = icalendar.Calendar.from_ical(feed.body())
+    assert len(list(calendar.walk("VEVENT"))) > 20
+    page.goto(f"{live_server.url}/schedule/subscribe")
+    assert "You have a calendar subscription" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Stop my subscription").click()
+    assert page.context.request.get(address).status == 404
+
+
+def test_a_head_adds_a_smart_target_and_governors_see_its_progress(live_server, desktop):
+    from datetime import date, timedelta
+
+    page = desktop
+    sign_in(page, live_server.url, who="head1")
+    main = page.locator("main")
+    assert "Due in the next 14 days" in main.inner_text() and "SMART targets" in main.inner_text()
+    page.get_by_role("link", name="All targets for Ashby Road Primary School").click()
+    assert page.locator("h1").inner_text() == "SMART targets"
+    assert_accessible(page)
+    page.get_by_role("link", name="Add a target").click()
+    page.get_by_role("button", name="Save target").click()
+    assert "Choose an indicator" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+    page.select_option("#indicator", "priority:parent:wellbeing")
+    page.fill("#target_value", "90")
+    page.fill("#target_on", (date.today() + timedelta(days=240)).isoformat())
+    page.fill("#owner", "Wellbeing lead")
+    page.get_by_role("button", name="Save target").click()
+    assert "Target saved: 90%" in main.inner_text()
+    assert "Parents: Wellbeing (% positive)" in main.inner_text() and "Wellbeing lead" in main.inner_text()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/schools/1/sgc-overview")
+    assert "Progress on SMART targets" in main.inner_text() and "Wellbeing lead" in main.inner_text()
+    assert_accessible(page)
+
+
+def test_the_target_and_schedule_pages_are_accessible_on_a_phone(live_server, phone):
+    sign_in(phone, live_server.url, who="cio")
+    for path, heading in [("/schools/1/targets", "SMART targets"), ("/schools/1/targets/new", "Add a target"),
+                          ("/schools/1/targets/1/edit", "Change a target"), ("/schedule/settings", "Schedule settings"),
+                          ("/schedule/subscribe", "Subscribe to the schedule"), ("/schools/1", "Ashby Road")]:
+        phone.goto(live_server.url + path)
+        assert phone.locator("h1").inner_text().startswith(heading)
+        assert_accessible(phone)

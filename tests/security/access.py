@@ -18,6 +18,8 @@ from app.models.collection import (
 from app.models.comments import CommentFlag
 from app.models.invitations import ContactImport
 from app.models.schedule import ScheduleEvent
+from app.models import CalendarFeed, RoleAssignment, SmartTarget, User
+from app.schedule.services import digest as feed_digest
 from app.models.trust import DEFAULT_PRIORITIES
 from app import clock
 from tests.builders import (
@@ -149,8 +151,19 @@ def _school_samples(trust, school, survey, users):
     flag = CommentFlag(answer_id=response.answers[0].id, school_id=school.id, survey_id=survey.id,
                        matched=["worried"])
     db.session.add(flag)
+    target, doomed_target = (
+        SmartTarget(school_id=school.id, priority_key=DEFAULT_PRIORITIES[0][0],
+                    indicator="priority:parent:wellbeing", baseline=50, baseline_source="Entered by hand",
+                    target_value=60, target_on=today + timedelta(days=100), owner="Head")
+        for _ in range(2))  # the matrix deletes the second (the delete route sorts before edit)
+    # A calendar feed of someone at this school, found by its secret alone (fixed, as for tokens).
+    feed_secret = f"matrix-feed-{school.id}"
+    holder = User(email=f"feed@{school.id}.example", name="Feed holder", password_hash="unused")
+    holder.roles.append(RoleAssignment(role="governor", school=school))
+    db.session.add_all([target, doomed_target, holder, CalendarFeed(user=holder, token_hash=feed_digest(feed_secret))])
     db.session.flush()
-    return {"school_id": school.id, "survey_id": survey.id, "link_code": link.link_code,
+    return {"school_id": school.id, "target_id": target.id, "secret": feed_secret,
+            ("targets.delete_target", "target_id"): doomed_target.id, "survey_id": survey.id, "link_code": link.link_code,
             "action_id": action.id, "class_session_id": session.id, "code": session.join_code,
             "contact_id": contact.id, ("invitations.delete_contact", "contact_id"): doomed.id, "event_id": event.id, "flag_id": flag.id,
             "import_id": pending.id, "token": token, "signed": opt_out_token(contact)}

@@ -83,6 +83,7 @@ REFUSAL_MARKS = ("govuk-error-summary", "There is a problem", "govuk-error-messa
 ANSWERED_WITH_A_PAGE = {
     "surveys.preview_instrument",  # a preview checks the answers and says nothing was saved
     "invitations.opt_out",  # the opt-out confirmation page
+    "schedule.subscribe",  # the new calendar address, shown once on the page and never stored
 }
 
 
