@@ -24,8 +24,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.surveys.forms import field_name  # noqa: E402
-from tests.builders import link_of, make_school, make_survey, make_trust  # noqa: E402
+from bench.load import open_parent_survey  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CACHES = ("sv_blank_questions", "sv_form_classes")
@@ -35,17 +34,8 @@ def prepare(url):
     app = create_app(SECRET_KEY="bench", SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="WARNING")
     with app.app_context():
         upgrade()
-        school = make_school(make_trust())
-        survey = make_survey([school])
-        answers = {}
-        for question in survey.instrument.questions:
-            choices = question.choices()
-            if choices:
-                answers[field_name(question)] = str(choices[0][0])
-            elif question.type == "text":
-                answers[field_name(question)] = "Fine, thank you."
-        db.session.commit()
-        return app, f"/s/{link_of(survey, school)}", answers
+        code, answers = open_parent_survey()
+        return app, f"/s/{code}", answers
 
 
 def timed(call):

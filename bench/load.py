@@ -70,6 +70,25 @@ class Server:
         self.process.wait()
 
 
+def open_parent_survey():
+    """In an app context: one school with an open parent survey; returns (link code, form answers)."""
+    from app.extensions import db
+    from app.surveys.forms import field_name
+    from tests.builders import link_of, make_school, make_survey, make_trust
+
+    school = make_school(make_trust())
+    survey = make_survey([school])
+    answers = {}
+    for question in survey.instrument.questions:
+        choices = question.choices()
+        if choices:
+            answers[field_name(question)] = str(choices[0][0])
+        elif question.type == "text":
+            answers[field_name(question)] = "Fine, thank you."
+    db.session.commit()
+    return link_of(survey, school), answers
+
+
 def prepare_database(url):
     """Migrate, then add one school with an open parent survey; returns (link code, form answers)."""
     os.environ["DATABASE_URL"] = url
@@ -77,23 +96,11 @@ def prepare_database(url):
 
     from app import create_app
     from app.extensions import db
-    from app.surveys.forms import field_name
-    from tests.builders import link_of, make_school, make_survey, make_trust
 
     app = create_app(SECRET_KEY="bench", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
-        school = make_school(make_trust())
-        survey = make_survey([school])
-        answers = {}
-        for question in survey.instrument.questions:
-            choices = question.choices()
-            if choices:
-                answers[field_name(question)] = str(choices[0][0])
-            elif question.type == "text":
-                answers[field_name(question)] = "Fine, thank you."
-        db.session.commit()
-        code = link_of(survey, school)
+        code, answers = open_parent_survey()
         db.engine.dispose()
     return code, answers
 

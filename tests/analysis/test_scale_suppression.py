@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from app.analysis import DONT_KNOW
 from app.analysis.indicators import scale_scores, scale_table
 from app.analysis.suppression import add_totals, suppress_small_cells
-from tests.analysis.builders import make_questions
+from tests.analysis.builders import make_questions, published_sums
 from tests.analysis.test_suppression import solve_exactly
 
 DIMS = ["school_id", "role"]
@@ -31,21 +31,6 @@ def counts_of(cells):
     return pd.DataFrame(rows)
 
 
-def published_sums(table):
-    """[(total row, [member rows])] implied by the "All" labels, written independently."""
-    labels = [tuple("not recorded" if pd.isna(v) else v for v in row)
-              for row in table[DIMS].itertuples(index=False, name=None)]
-    sums = []
-    for t, total in enumerate(labels):
-        for d, value in enumerate(total):
-            if value != "All":
-                continue
-            members = [m for m, label in enumerate(labels) if label[d] != "All"
-                       and all(label[o] == total[o] for o in range(len(DIMS)) if o != d)]
-            sums.append((t, members))
-    return sums
-
-
 def attack(published):
     """Hidden (scale, row) cells whose n or score the published rows give away."""
     recovered = {}
@@ -60,7 +45,7 @@ def attack(published):
         }
         unknown = [i for i in table.index if table.loc[i, "suppressed"]]
         equations = [{total: 1, **{m: -1 for m in members}}
-                     for total, members in published_sums(table)]
+                     for total, members in published_sums(table, DIMS)]
         for field, values in known.items():
             found = solve_exactly(equations, values, unknown)
             recovered.update({(scale, field, table.loc[i, "school_id"], table.loc[i, "role"]): v

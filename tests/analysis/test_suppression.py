@@ -11,7 +11,7 @@ from app.analysis.indicators import question_indicators
 from app.analysis.suppression import (
     add_totals, audience_threshold, suppress_complementary, suppress_small_cells,
 )
-from tests.analysis.builders import make_questions
+from tests.analysis.builders import make_questions, published_sums
 
 DIMS = ["school_id", "send"]
 QUESTIONS = make_questions({"question_key": "safe"})
@@ -130,21 +130,6 @@ def test_complementary_suppression_refuses_a_blanked_table():
 # (absent rows as known zeros) and solves exactly over the rationals.
 
 
-def published_sums(table):
-    """[(total row, [member rows])] implied by the "All" labels, written independently."""
-    labels = [tuple("not recorded" if pd.isna(v) else v for v in row)
-              for row in table[DIMS].itertuples(index=False, name=None)]
-    sums = []
-    for t, total in enumerate(labels):
-        for d, value in enumerate(total):
-            if value != "All":
-                continue
-            members = [m for m, label in enumerate(labels) if label[d] != "All"
-                       and all(label[o] == total[o] for o in range(len(DIMS)) if o != d)]
-            sums.append((t, members))
-    return sums
-
-
 def solve_exactly(equations, known, unknown):
     """Values of unknowns fixed by the equations: reduced row echelon form over Fractions."""
     order = sorted(unknown, key=str)
@@ -185,7 +170,7 @@ def attack(published, gap_rows, field):
     table = published.reset_index(drop=True)
     known = {i: Fraction(int(table.loc[i, field])) for i in table.index if not table.loc[i, "suppressed"]}
     unknown = [i for i in table.index if table.loc[i, "suppressed"]]
-    equations = [{total: 1, **{m: -1 for m in members}} for total, members in published_sums(table)]
+    equations = [{total: 1, **{m: -1 for m in members}} for total, members in published_sums(table, DIMS)]
     position = {(s, v): i for i, (s, v) in enumerate(zip(table["school_id"], table["send"]))}
     for gap in gap_rows[~gap_rows["suppressed"]].itertuples():
         if field == "dont_know":
@@ -238,7 +223,7 @@ def test_no_suppressed_result_can_be_worked_out_from_everything_published(cells,
     # holding at least `threshold` answers between them.
     table = published.reset_index(drop=True)
     n = truth.reset_index(drop=True)["n"]
-    for total, members in published_sums(table):
+    for total, members in published_sums(table, DIMS):
         hidden = [m for m in members if table.loc[m, "suppressed"]]
         if table.loc[total, "suppressed"] or not hidden:
             continue
