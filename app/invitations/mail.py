@@ -1,12 +1,20 @@
 """Email through any SMTP server with the standard library: messages, batches, retries, bounces."""
 
+import secrets
 import smtplib
 import time
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 
 # Worth another try: the server is busy or the connection dropped.
 TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+
+
+def new_message_id(sender):
+    """A unique Message-ID. Not email.utils.make_msgid: that draws on the global `random`
+    from the sending thread, which also disturbs anything seeded in the request's thread."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 def build_message(sender, recipient, subject, text, html, headers=None, message_id=None):
@@ -15,7 +23,7 @@ def build_message(sender, recipient, subject, text, html, headers=None, message_
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject
-    message["Message-ID"] = message_id or make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id or new_message_id(sender)
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
