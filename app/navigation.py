@@ -16,7 +16,7 @@ PAGES = {
     "comments.word_lists": "word_lists", "comments.edit_word_list": "word_lists",
     "invitations.responses_per_day_chart": "rates",
 }
-BLUEPRINTS = {"categorisation": "categories", "schedule": "schedule"}
+BLUEPRINTS = {"categorisation": "categories", "schedule": "schedule", "targets": "results"}
 
 
 def nav_section(endpoint):
