@@ -141,16 +141,8 @@ def new_question(instrument_id):
     if request.method == "GET":
         form.type.data = "agree5"
         form.section.data = instrument.questions[-1].section if instrument.questions else None
-    if form.validate_on_submit():
-        try:
-            authoring.add_question(current_user, instrument, form.data_for_service())
-        except ServiceError as error:
-            _refused(form, error)
-        else:
-            flash(f"Question ‘{form.key.data}’ added.", "success")
-            return redirect(url_for("surveys.show_instrument", instrument_id=instrument.id) + "#questions")
-    return render_template("instruments/question.html", form=form, instrument=instrument, question=None,
-                           languages=authoring.LANGUAGES)
+    return _question_page(instrument, form, None, "added", lambda data: authoring.add_question(
+        current_user, instrument, data))
 
 
 @bp.route("/instruments/<int:instrument_id>/questions/<question_key>", methods=["GET", "POST"])
@@ -161,13 +153,19 @@ def edit_question(instrument_id, question_key):
         return back
     question = _question_or_404(instrument, question_key)
     form = _question_form(instrument, question)
+    return _question_page(instrument, form, question, "saved", lambda data: authoring.update_question(
+        current_user, instrument, question_key, data))
+
+
+def _question_page(instrument, form, question, done, save):
+    """Save a valid question form with `save(data)`, or show the form with what went wrong."""
     if form.validate_on_submit():
         try:
-            authoring.update_question(current_user, instrument, question_key, form.data_for_service())
+            save(form.data_for_service())
         except ServiceError as error:
             _refused(form, error)
         else:
-            flash(f"Question ‘{form.key.data}’ saved.", "success")
+            flash(f"Question ‘{form.key.data}’ {done}.", "success")
             return redirect(url_for("surveys.show_instrument", instrument_id=instrument.id) + "#questions")
     return render_template("instruments/question.html", form=form, instrument=instrument, question=question,
                            languages=authoring.LANGUAGES)
