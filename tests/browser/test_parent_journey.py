@@ -36,14 +36,14 @@ def test_a_parent_answers_on_a_phone_and_the_head_sees_it(live_server, phone, br
 
     # Sending nothing: the error summary lists what is missing and nothing is stored.
     page.get_by_role("button", name="Send my answers").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    page.locator(".govuk-error-summary").wait_for()  # waits for the page that comes back
     assert_accessible(page)
 
     page.locator("textarea[name=q_comments]").fill("The new reading scheme is great.")
     page.locator("input[name=q_year_group][value='3']").check()
     page.locator("input[name=q_has_send][value='1']").check()
     # The SEND question appears only once the parent says their child has SEND.
-    assert page.locator("input[name=q_send_support]").first.is_visible()
+    page.locator("input[name=q_send_support]").first.wait_for()
     for key, kind, _ in questions:
         if kind == "agree5":
             page.locator(f"input[name=q_{key}][value='4']").check()
