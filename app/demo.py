@@ -301,7 +301,8 @@ def _comments_and_actions(schools, rng, today):
             response = db.session.get(Response, response_ids[-1])
             response.answers.append(Answer(survey_id=closed.id, school_id=school.id,
                                            question_key="comments", text=DISCLOSURE))
-            flag_safeguarding(response)
+            db.session.flush()
+            flag_safeguarding(response, school.trust_id, {"comments": DISCLOSURE})
         plan = [
             ("curriculum", "aware_learning", "Parents want to know more about what children learn.",
              "Publish a one-page curriculum overview for each year group every term", "Deputy head",

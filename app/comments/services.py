@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.comments import screen
-from app.extensions import MAX_ID, db
+from app.extensions import db, get_by_id
 from app.models import Answer, CommentFlag, Priority, School, Survey, WordList
 from app.models.audit import record
 from app.models.comments import DEFAULT_SAFEGUARDING_WORDS, DEFAULT_TOPIC_WORDS
@@ -82,27 +82,34 @@ def save_word_list(user, trust_id, kind, text, school=None, priority_key=None):
 
 # Screening on submit ------------------------------------------------------------------------
 
-def flag_safeguarding(response):
+def flag_safeguarding(response, trust_id, texts):
     """Flag the response's free-text answers that match the safeguarding list, before commit.
 
+    texts: {question key: text} of the response's free-text answers, already flushed.
     Called by submit_response inside its transaction, so an answer is never stored unflagged.
     """
-    texts = [answer for answer in response.answers if answer.text]
+    texts = {key: text for key, text in texts.items() if text}
     if not texts:
         return []
-    school = db.session.get(School, response.school_id)
-    words = safeguarding_words(school.trust_id)
+    words = safeguarding_words(trust_id)
+    matches = {key: found for key, text in texts.items()
+               if (found := screen.safeguarding_matches(text, words))}
+    if not matches:
+        return []
+    answers = db.session.scalars(sa.select(Answer).where(
+        Answer.response_id == response.id, Answer.question_key.in_(matches),
+        Answer.text.is_not(None)).order_by(Answer.id))
     flags = []
-    for answer in texts:
-        matched = screen.safeguarding_matches(answer.text, words)
-        if matched:
-            flag = CommentFlag(answer=answer, school_id=school.id, survey_id=response.survey_id,
-                               matched=matched, status="open")
+    for answer in answers:
+        if answer.text == texts[answer.question_key]:
+            flag = CommentFlag(answer=answer, school_id=response.school_id,
+                               survey_id=response.survey_id,
+                               matched=matches[answer.question_key], status="open")
             db.session.add(flag)
             flags.append(flag)
     if flags:
-        record("safeguarding_flag", school=school, survey_id=response.survey_id,
-               flags=len(flags))
+        record("safeguarding_flag", school=db.session.get(School, response.school_id),
+               survey_id=response.survey_id, flags=len(flags))
     return flags
 
 
@@ -191,7 +198,7 @@ def comment_themes(comments, priorities):
 
 
 def survey_for_school(school, survey_id):
-    survey = db.session.get(Survey, survey_id) if survey_id and 0 < survey_id <= MAX_ID else None
+    survey = get_by_id(Survey, survey_id)
     if survey is None or school.id not in {s.school_id for s in survey.schools}:
         raise NotFound("There is no such survey for this school.")
     return survey

@@ -57,12 +57,14 @@ def _add(model, key_columns, counter):
     table = model.__table__
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
         else sqlite.insert
-    statement = insert(table).values(
-        [dict(zip(key_columns, key), count=n) for key, n in sorted(counter.items())])
+    # One statement for all rows (executemany), so its compiled form is cached: a multi-row
+    # VALUES clause would be compiled afresh for every response.
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(key_columns),
         set_={"count": table.c.count + statement.excluded.count})
-    db.session.execute(statement)
+    db.session.execute(
+        statement, [dict(zip(key_columns, key), count=n) for key, n in sorted(counter.items())])
 
 
 def rebuild(survey_ids=None):
@@ -72,17 +74,22 @@ def rebuild(survey_ids=None):
     Returns the number of answer count rows written.
     """
     answer_table, priority_table = AnswerCount.__table__, PriorityCount.__table__
-    for table in (answer_table, priority_table):
-        delete = sa.delete(table)
-        if survey_ids is not None:
-            delete = delete.where(table.c.survey_id.in_(survey_ids))
-        db.session.execute(delete)
+    drop_counts(survey_ids)
     written = 0
     for select in (_plain_answer_counts(), _context_answer_counts()):
         written += _insert_from(answer_table, ANSWER_KEY, select, survey_ids)
     for select in (_plain_priority_counts(), _context_priority_counts()):
         _insert_from(priority_table, PRIORITY_KEY, select, survey_ids)
     return written
+
+
+def drop_counts(survey_ids=None):
+    """Delete the counts of these surveys (all when None), in the caller's transaction."""
+    for table in (AnswerCount.__table__, PriorityCount.__table__):
+        delete = sa.delete(table)
+        if survey_ids is not None:
+            delete = delete.where(table.c.survey_id.in_(survey_ids))
+        db.session.execute(delete)
 
 
 def _insert_from(table, key_columns, select, survey_ids):

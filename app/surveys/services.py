@@ -1,6 +1,7 @@
 """Scheduling surveys and storing responses; plain functions that validate, write and commit."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.auth.scope import visible_schools_query
 from app.comments.services import flag_safeguarding
@@ -8,6 +9,7 @@ from app.extensions import db
 from app.models import Answer, Instrument, Response, School, Survey, SurveySchool
 from app.models.collection import digest
 from app.models.instruments import AUDIENCES
+from app.models.responses import random_id
 from app.models.surveys import ACCESS_MODES, ANONYMITY
 from app.services import Conflict, NotFound, ServiceError, commit
 from app.surveys.collection import (
@@ -72,8 +74,13 @@ def surveys_for(user):
 
 
 def survey_school_by_code(link_code):
+    # The survey, instrument, school and trust a respondent's page needs, in one query rather
+    # than one each (the questions follow in one more: measured faster than a selectin load).
     survey_school = db.session.scalar(
-        sa.select(SurveySchool).where(SurveySchool.link_code == link_code)
+        sa.select(SurveySchool).where(SurveySchool.link_code == link_code).options(
+            joinedload(SurveySchool.survey).joinedload(Survey.instrument),
+            joinedload(SurveySchool.school).joinedload(School.trust),
+        )
     )
     if survey_school is None:
         raise NotFound("There is no survey at this link.")
@@ -120,24 +127,29 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
     if class_session is not None:
         count_completion(class_session)
     drop_partials(survey_school, submission_key, token)
+    school_id = survey_school.school_id
     response = Response(
-        survey_id=survey.id, school_id=survey_school.school_id, submitted_on=today,
+        id=random_id(), survey_id=survey.id, school_id=school_id, submitted_on=today,
         idempotency_key=digest("response", submission_key), status="complete",
         respondent_name=_name_if_named(survey, respondent_name),
     )
-    for key, value in answers.items():
-        base = dict(survey_id=survey.id, school_id=survey_school.school_id, question_key=key)
-        if isinstance(value, str):
-            response.answers.append(Answer(text=value, **base))
-        else:
-            response.answers.extend(Answer(value=code, **base) for code in value)
+    rows = [dict(response_id=response.id, survey_id=survey.id, school_id=school_id,
+                 question_key=key, value=None, text=value)
+            if isinstance(value, str) else
+            dict(response_id=response.id, survey_id=survey.id, school_id=school_id,
+                 question_key=key, value=code, text=None)
+            for key, value in answers.items()
+            for code in ([None] if isinstance(value, str) else value)]
     db.session.add(response)
     try:
+        db.session.flush()
+        # All the answers in one statement (an executemany), not one INSERT each.
+        if rows:
+            db.session.execute(sa.insert(Answer), rows)
         # The counts go up in this same transaction: a rolled-back double submit adds nothing.
-        # Both steps run queries that flush the response, so a race can break here.
-        count_response(survey, survey_school.school_id,
-                       [(answer.question_key, answer.value) for answer in response.answers])
-        flag_safeguarding(response)
+        count_response(survey, school_id, [(row["question_key"], row["value"]) for row in rows])
+        flag_safeguarding(response, survey_school.school.trust_id,
+                          {key: value for key, value in answers.items() if isinstance(value, str)})
         commit()
     except (Conflict, sa.exc.IntegrityError):
         # Two copies of the same submission raced; the first one stored is the response.
