@@ -192,13 +192,19 @@ def field_name(question):
     return f"q_{question.key}"
 
 
+def page_cache_key(instrument, language, named):
+    """What a respondent page built from a published version depends on, for the per-app caches
+    of its form class and blank questions (per app: one app, one database, so an id cannot name
+    another database's instrument)."""
+    return (instrument.id, instrument.key, instrument.version, language, named)
+
+
 def respondent_form_class(instrument, language="en", named=False):
     """A FlaskForm class with one field per question of the instrument, worded in `language`
     where the instrument has a translation; named surveys first ask for the person's name.
     A published version never changes, so its class is built once per app."""
-    # Per app (one app, one database), so ids cannot name another database's instrument.
     cache = current_app.extensions.setdefault("sv_form_classes", {})
-    key = (instrument.id, instrument.key, instrument.version, language, named)
+    key = page_cache_key(instrument, language, named)
     form_class = cache.get(key)
     if form_class is None:
         fields = {field_name(q): question_field(q, language) for q in instrument.questions}

@@ -27,7 +27,8 @@ from app.services import NotFound, ServiceError
 from app.surveys import bp, collection, invitations, services
 from app.surveys.forms import (
     AnonymityForm, ClassSessionForm, InvitationsForm, JoinForm, SurveyForm, answers_from_form,
-    field_name, respondent_form_class, respondent_name_from, sections_of, validate_questionnaire,
+    field_name, page_cache_key, respondent_form_class, respondent_name_from, sections_of,
+    validate_questionnaire,
 )
 
 SURVEY_ROLES = ("trust_admin", "head")
@@ -148,8 +149,8 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
     if status != "open":
         return _not_open(link, status)
     language = str(get_locale())
-    form_class = respondent_form_class(
-        instrument, language, named=survey.anonymity == "named" and class_session is None)
+    named = survey.anonymity == "named" and class_session is None
+    form_class = respondent_form_class(instrument, language, named)
     if request.method == "GET":
         partial = None if class_session else collection.load_partial(link, resume_key, token)
         form = form_class(data=_form_data(instrument, partial.answers) if partial else None)
@@ -157,6 +158,7 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
         resumed = partial is not None
     else:
         form, resumed = form_class(), False
+        link_code = link.link_code  # read before the commit expires it
         if not session_expired and validate_questionnaire(form, instrument):
             try:
                 services.submit_response(
@@ -174,13 +176,13 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
                 if class_session is not None:
                     flask_session.pop(JOINED, None)  # the next pupil on this device is a new join
                     return redirect(url_for("surveys.join", done=class_session.join_code))
-                return redirect(url_for("surveys.thank_you", link_code=link.link_code))
+                return redirect(url_for("surveys.thank_you", link_code=link_code))
     pupil = class_session is not None
     blank = request.method == "GET" and not resumed and not session_expired
     page = render_template(
         "respond/questionnaire.html", form=form, survey=survey, link=link,
         instrument=instrument, sections=sections_of(instrument),
-        questions_html=_blank_questions(instrument, form, pupil) if blank else None,
+        questions_html=_blank_questions(form, instrument, language, named, pupil) if blank else None,
         session_expired=session_expired, resumed=resumed,
         pupil=pupil,
         answered_url=url_for("surveys.already_answered", link_code=link.link_code)
@@ -198,7 +200,7 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
     return response
 
 
-def _blank_questions(instrument, form, pupil):
+def _blank_questions(form, instrument, language, named, pupil):
     """Render an unanswered form's questions once a process: a published version never changes.
 
     Rendering ~20 GOV.UK radio macros was most of a respondent's page time. The CSRF token and
@@ -206,10 +208,8 @@ def _blank_questions(instrument, form, pupil):
     """
     if instrument.status != "published":
         return None
-    # Per app (one app, one database), so ids cannot name another database's instrument.
     cache = current_app.extensions.setdefault("sv_blank_questions", {})
-    language = str(get_locale())
-    key = (instrument.id, instrument.key, instrument.version, pupil, language, "respondent_name" in form)
+    key = (*page_cache_key(instrument, language, named), pupil)
     html = cache.get(key)
     if html is None:
         html = Markup(render_template(
