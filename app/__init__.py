@@ -74,10 +74,10 @@ def configure_extensions(app):
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(db.engine, "connect", sqlite_pragmas)
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record):
+def sqlite_pragmas(dbapi_connection, connection_record):
     """WAL lets readers run beside a writer; SQLite only enforces foreign keys when asked."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -1,5 +1,6 @@
 """Load and fault test: 50 respondents submit (with double-submits and retries) while the server is
-killed and restarted; prints throughput against a bare Flask endpoint, p50/p99 and the count check.
+killed and restarted; prints throughput against a bare Flask endpoint and against one that
+commits one row per request, p50/p99 and the count check.
 
     python -m bench.load [--backend sqlite|postgresql|both] [--respondents 50] [--each 8]
 """
@@ -223,6 +224,16 @@ def run(backend, respondents, each, duration, kill_after):
         bare.start()
         bare_rate = rate(bare.port, "/bare", respondents, 5)
         bare.stop()
+        from bench.load_wsgi import WRITE_TABLE
+
+        engine = sa.create_engine(url)
+        WRITE_TABLE.create(engine)
+        engine.dispose()
+        write = Server("bench.load_wsgi:make_write_baseline()", "/write", env)
+        servers.append(write)
+        write.start()
+        write_rate = rate(write.port, "/write", respondents, 5)
+        write.stop()
 
         log_path = os.path.join(workdir, "app.log")
         server = Server("bench.load_wsgi:make_app()", f"/s/{code}", env, log_path).start()
@@ -267,8 +278,9 @@ def run(backend, respondents, each, duration, kill_after):
             lines = [line for line in log if line.startswith("{")]
         server_errors = sum(1 for line in lines if '"level": "error"' in line)
         return {
-            "backend": backend, "bare_rps": bare_rate, "app_rps": requests / window,
-            "subs_per_s": len(steady) / window, "ratio": requests / window / bare_rate,
+            "backend": backend, "bare_rps": bare_rate, "write_rps": write_rate,
+            "app_rps": requests / window, "subs_per_s": len(steady) / window,
+            "ratio": requests / window / bare_rate, "write_ratio": requests / window / write_rate,
             "window_s": window, "server_errors": server_errors, "log_lines": len(lines),
             "p50_ms": percentile(steady, 50) * 1000, "p99_ms": percentile(steady, 99) * 1000,
             "keys_sent": len(sent), "acked": len(acked), "stored": rows,
@@ -293,12 +305,13 @@ def main(argv=None):
     parser.add_argument("--kill-after", type=float, default=15, help="seconds before the kill")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    print("backend     bare req/s  app req/s  ratio  submit/s  p50 ms  p99 ms  keys  stored  "
-          "lost  dup  unacked  retries")
+    print("backend     bare req/s  write req/s  app req/s  ratio  vs write  submit/s  p50 ms  "
+          "p99 ms  keys  stored  lost  dup  unacked  retries")
     ok = True
     for backend in backends:
         r = run(backend, args.respondents, args.each, args.duration, args.kill_after)
-        print(f"{r['backend']:<11} {r['bare_rps']:>10.0f} {r['app_rps']:>10.1f} {r['ratio']:>6.2f} "
+        print(f"{r['backend']:<11} {r['bare_rps']:>10.0f} {r['write_rps']:>12.0f} "
+              f"{r['app_rps']:>10.1f} {r['ratio']:>6.2f} {r['write_ratio']:>9.2f} "
               f"{r['subs_per_s']:>9.1f} {r['p50_ms']:>7.0f} {r['p99_ms']:>7.0f} {r['keys_sent']:>5} "
               f"{r['stored']:>7} {r['lost']:>5} {r['duplicated']:>4} {r['unacked']:>8} "
               f"{r['retries']:>8}   (steady {r['window_s']:.0f} s, killed at "
