@@ -19,7 +19,7 @@ from app.models import (
     Answer, PartialResponse, Response, School, SignInThrottle, Survey, SurveySchool, Trust,
 )
 from app.models.audit import record
-from app.surveys.counts import rebuild
+from app.surveys.counts import drop_counts, rebuild
 
 
 class OperationError(Exception):
@@ -117,8 +117,9 @@ def run_retention(today=None):
     """Delete responses (and their answers) older than each trust's retention_months, and
     unfinished autosaved answers of surveys closed more than UNFINISHED_GRACE_DAYS ago.
 
-    Results are worked out from the answer counts, which are counted again for the surveys that
-    lost responses, so results for surveys older than the retention period disappear with them.
+    Results are worked out from the answer counts, so those go too: a survey that lost every
+    response loses its counts at once; one that lost only some (its window straddles the
+    cutoff) is counted again. Results for surveys older than the retention period disappear.
     Returns {trust name: {"responses": deleted, "unfinished": deleted}}.
     """
     today = today or clock.today()
@@ -142,7 +143,11 @@ def run_retention(today=None):
                unfinished_deleted=unfinished, trust_id=trust.id)
         deleted[trust.name] = {"responses": count, "unfinished": unfinished}
     if touched:
-        rebuild(sorted(touched))
+        kept = set(db.session.scalars(sa.select(Response.survey_id).where(
+            Response.survey_id.in_(touched)).distinct()))
+        drop_counts(sorted(touched - kept))
+        if kept:
+            rebuild(sorted(kept))
     # Failed sign-in counts are only needed while a lockout could still apply.
     db.session.execute(sa.delete(SignInThrottle).where(
         SignInThrottle.last_failed_at < clock.utcnow() - timedelta(days=1)))

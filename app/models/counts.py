@@ -11,7 +11,19 @@ NO_BREAKDOWN = ""
 NOT_ANSWERED = -99
 
 
-class AnswerCount(db.Model):
+class CountKey:
+    """The survey, school and breakdown (context question and its answer) a count is kept for."""
+
+    # sort_order: these come first in the table, as in migration 0011.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"),
+                                           sort_order=-1)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), sort_order=-1)
+    context_key: Mapped[str] = mapped_column(sa.String(60), sort_order=-1)
+    context_value: Mapped[int] = mapped_column(sort_order=-1)
+
+
+class AnswerCount(CountKey, db.Model):
     """How many answers gave each code, overall and broken down by each context question.
 
     Rows with ``context_key == ""`` are the plain counts (GROUP BY survey, school, question,
@@ -26,17 +38,12 @@ class AnswerCount(db.Model):
                             "question_key", "value", name="uq_answer_count_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
-    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
-    context_key: Mapped[str] = mapped_column(sa.String(60))
-    context_value: Mapped[int]
     question_key: Mapped[str] = mapped_column(sa.String(60))
     value: Mapped[int]
     count: Mapped[int]
 
 
-class PriorityCount(db.Model):
+class PriorityCount(CountKey, db.Model):
     """Respondents who gave at least one scored answer in each priority (the n of a priority)."""
 
     __table_args__ = (
@@ -44,10 +51,5 @@ class PriorityCount(db.Model):
                             "priority_key", name="uq_priority_count_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
-    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
-    context_key: Mapped[str] = mapped_column(sa.String(60))
-    context_value: Mapped[int]
     priority_key: Mapped[str] = mapped_column(sa.String(40))
     count: Mapped[int]

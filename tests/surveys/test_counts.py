@@ -155,6 +155,23 @@ def test_retention_takes_deleted_responses_out_of_the_counts(app):
         assert_counts_match_answers(survey.id)
 
 
+def test_retention_drops_the_counts_of_a_survey_that_lost_every_response(app):
+    with app.app_context():
+        old, links, school_ids = _survey()
+        school = links[school_ids[0]].school
+        today = date.today()
+        current = make_survey([school], title="This year's parent survey")
+        for answers in ({"happy": 5, "has_send": 1}, {"happy": 2, "year_group": 3}):
+            make_response(old, school, answers, today - timedelta(days=4 * 366))
+        make_response(current, school, {"happy": 4, "has_send": 0}, today)
+        db.session.commit()
+        before = _tables(current.id)
+        run_retention(today)
+        assert _tables(old.id) == [[], []]
+        assert _tables(current.id) == before
+        assert_counts_match_answers(current.id)
+
+
 def test_counts_rebuild_command_restores_lost_counts(app, runner):
     with app.app_context():
         survey, links, school_ids = _survey()
