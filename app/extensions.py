@@ -29,6 +29,15 @@ class Base(DeclarativeBase):
 MAX_ID = 2**31 - 1
 
 db = SQLAlchemy(model_class=Base)
+
+
+def get_by_id(model, value):
+    """The row with this id, or None: also for a value that cannot be an id (not an int, or out
+    of the id column's range), which the database would refuse with an error."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
+        return None
+    return db.session.get(model, value)
+
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 
-from app.extensions import db
+from app.extensions import db, get_by_id
 from app.models import School
 
 
@@ -72,7 +72,7 @@ def visible_schools(user, *roles):
 
 def school_or_404(user, school_id, *roles):
     """Load the school, then check the user's scope on it; unknown and forbidden look the same."""
-    school = db.session.get(School, school_id)
+    school = get_by_id(School, school_id)
     ids = user.school_ids(*roles)
     if school is None or (ids is not None and school.id not in ids):
         abort(404)

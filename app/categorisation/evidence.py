@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.analysis.indicators import priority_indicators, question_indicators
 from app.analysis.suppression import suppress_small_cells
 from app.extensions import db
-from app.models import Instrument, Priority, Question, Survey, SurveySchool
+from app.models import Instrument, Priority, Question, Survey
 from app.models.categorisation import MEASURES, SchoolMeasure
 from app.models.instruments import AUDIENCES
 from app.reports import queries

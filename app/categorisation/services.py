@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app import clock
 from app.categorisation import evidence as evidence_module
 from app.categorisation.rules import category_for, check_rule, combine
-from app.extensions import MAX_ID, db
+from app.extensions import db, get_by_id
 from app.models import School
 from app.models.audit import record
 from app.models.categorisation import (
@@ -83,7 +83,7 @@ def save_area(user, trust_id, name, area_id=None):
         area = Area(trust_id=trust_id, key=key, name=name, position=len(areas(trust_id)))
         db.session.add(area)
     else:
-        area = db.session.get(Area, area_id) if 0 < area_id <= MAX_ID else None
+        area = get_by_id(Area, area_id)
         if area is None or area.trust_id != trust_id:
             raise NotFound("That area does not exist.")
         area.name = name
@@ -349,7 +349,7 @@ def reviews(trust_id):
 
 
 def review_or_404(trust_id, review_id):
-    review = db.session.get(Review, review_id) if review_id is not None else None
+    review = get_by_id(Review, review_id)
     if review is None or review.trust_id != trust_id:
         raise NotFound("That review does not exist.")
     return review

@@ -7,7 +7,7 @@ from app import clock
 from app.auth.scope import role_required, school_or_404, visible_schools
 from app.comments import bp, services
 from app.comments.forms import HandleFlagForm, WordListForm
-from app.extensions import MAX_ID, db
+from app.extensions import db
 from app.models import Priority
 from app.reports.services import priorities, surveys_of_schools
 from app.services import Conflict, NotFound, ServiceError
@@ -101,8 +101,6 @@ def edit_word_list(kind, session_expired=False):
         title, current = "Safeguarding words", services.safeguarding_words(trust.id)
     elif kind == "names":
         school_id = request.args.get("school_id", type=int)
-        if school_id is None or not 0 < school_id <= MAX_ID:
-            abort(404)
         school = school_or_404(current_user, school_id, "trust_admin")
         title, current = f"Names to remove: {school.name}", services.names_for(school)
     elif kind == "topic":

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from app import clock
 from app.auth.scope import public, role_required, school_or_404, signed_in, visible_schools
-from app.extensions import db
+from app.extensions import get_by_id
 from app.models import School
 from app.models.audit import record
 from app.reports import bp, packs
@@ -88,7 +88,7 @@ def _school_of_token(token):
         school_id = _serializer().loads(token)
     except BadSignature:
         abort(404)
-    school = db.session.get(School, school_id) if isinstance(school_id, int) else None
+    school = get_by_id(School, school_id)
     if school is None:
         abort(404)
     return school

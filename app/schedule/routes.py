@@ -27,8 +27,12 @@ def _scope():
 
 
 def _year():
+    """?year= (an academic year by its first calendar year), else the current one."""
     today = clock.today()
-    return request.args.get("year", type=int) or (today.year if today.month >= 8 else today.year - 1)
+    year = request.args.get("year", type=int) or (today.year if today.month >= 8 else today.year - 1)
+    if year not in services.YEARS:
+        abort(404)
+    return year
 
 
 @bp.route("/")

@@ -10,7 +10,7 @@ import icalendar
 import sqlalchemy as sa
 
 from app import clock
-from app.extensions import db
+from app.extensions import db, get_by_id
 from app.models import CalendarFeed, Instrument, School, Survey, SurveySchool, Trust
 from app.models.audit import record
 from app.models.instruments import AUDIENCES
@@ -70,9 +70,13 @@ def years(trust_id):
         .distinct().order_by(ScheduleEvent.academic_year)).all()
 
 
+# Academic years a schedule can hold (named by the calendar year they start in).
+YEARS = range(2000, 2101)
+
+
 def generate_year(user, trust, year):
     """Add the academic year starting in September ``year`` from the trust template."""
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+    if year not in YEARS:
         raise ServiceError("Choose an academic year.")
     if events(trust.id, year):
         raise Conflict(f"The schedule for {year_label(year)} already exists; edit its events instead.")
@@ -108,7 +112,7 @@ def generate_year(user, trust, year):
 
 
 def event_or_404(trust_id, event_id):
-    event = db.session.get(ScheduleEvent, event_id)
+    event = get_by_id(ScheduleEvent, event_id)
     if event is None or event.trust_id != trust_id:
         raise NotFound("That event does not exist.")
     return event

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.categorisation import evidence  # a module import: evidence -> reports -> here is a cycle
-from app.extensions import MAX_ID, db
+from app.extensions import db, get_by_id
 from app.models import Instrument, Priority, Question, SmartTarget
 from app.models.audit import record
 from app.models.targets import TARGET_STATUSES
@@ -36,7 +36,7 @@ def targets_of(school):
 
 
 def target_or_404(school, target_id):
-    target = db.session.get(SmartTarget, target_id) if 0 < target_id <= MAX_ID else None
+    target = get_by_id(SmartTarget, target_id)
     if target is None or target.school_id != school.id:
         raise NotFound("That target does not exist.")
     return target
