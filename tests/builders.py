@@ -3,7 +3,6 @@
 import uuid
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
@@ -83,6 +82,15 @@ def make_response(survey, school, answers, submitted_on=None):
     count_response(survey, school.id, [(a.question_key, a.value) for a in response.answers])
     db.session.flush()
     return response
+
+
+def make_first_primary():
+    """A trust with one school, First Primary, its trust admin, head and a teacher."""
+    school = make_school(make_trust(), "First Primary")
+    make_user("admin@trust.example", "trust_admin")
+    make_user("head@first.example", "head", school)
+    make_user("teacher@first.example", "teacher", school)
+    return school
 
 
 def link_of(survey, school):

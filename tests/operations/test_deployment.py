@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from limits.storage import MemoryStorage, RedisStorage
 
 from app.extensions import db, limiter

@@ -23,7 +23,7 @@ from app.schedule.services import digest as feed_digest
 from app.models.trust import DEFAULT_PRIORITIES
 from app import clock
 from tests.builders import (
-    PASSWORD, link_of, make_contact, make_draft, make_response, make_school, make_survey, make_trust,
+    PASSWORD, make_contact, make_draft, make_response, make_school, make_survey, make_trust,
     make_user,
 )
 

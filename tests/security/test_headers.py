@@ -4,7 +4,6 @@ import re
 import time
 
 import pytest
-from flask import session
 
 from app.extensions import db
 from tests.builders import make_school, make_trust, make_user

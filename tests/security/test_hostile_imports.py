@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.models import Contact, ContactImport, School, SchoolMeasure
+from app.models import Contact, ContactImport, SchoolMeasure
 from tests.builders import make_school, make_trust, make_user
 
 MEASURES_HEADER = ["urn", "measure", "value", "as_of", "source"]

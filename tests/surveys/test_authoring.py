@@ -8,7 +8,7 @@ from app.models import AuditEvent, Instrument, Priority, Question
 from app.services import Conflict
 from app.surveys import authoring
 from app.surveys.authoring import Problem
-from tests.builders import make_draft, make_trust, make_user, parent_instrument
+from tests.builders import make_trust, make_user, parent_instrument
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Instrument, Priority, Response
-from tests.builders import make_draft, make_school, make_trust, make_user, parent_instrument
+from tests.builders import make_draft, make_first_primary, parent_instrument
 
 
 @pytest.fixture
 def trust(app):
     with app.app_context():
-        trust = make_trust()
-        school = make_school(trust, "First Primary")
-        make_user("admin@trust.example", "trust_admin")
-        make_user("head@first.example", "head", school)
-        make_user("teacher@first.example", "teacher", school)
+        make_first_primary()
         parent = parent_instrument()
         draft = make_draft(questions=[
             {"key": "enjoys", "text": "My child enjoys the club.", "type": "agree5", "priority_key": "wellbeing"},

@@ -15,7 +15,7 @@ from werkzeug.test import EnvironBuilder
 from app.extensions import db
 from app.models import AuditEvent, Instrument, Question, User
 from app.surveys import authoring, interchange
-from tests.builders import builtin_instrument, make_school, make_trust, make_user
+from tests.builders import builtin_instrument, make_first_primary
 
 # Fields a new draft sets for itself; every other column must survive export then import.
 LIFECYCLE = {"id", "instrument_id", "version", "status", "published_at"}
@@ -28,11 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def trust(app):
     with app.app_context():
-        trust = make_trust()
-        school = make_school(trust, "First Primary")
-        make_user("admin@trust.example", "trust_admin")
-        make_user("head@first.example", "head", school)
-        make_user("teacher@first.example", "teacher", school)
+        make_first_primary()
         db.session.commit()
 
 
