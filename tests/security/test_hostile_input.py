@@ -1,7 +1,11 @@
 """Random and hostile values posted to every form in the URL map: no 500s, a clear message,
-nothing stored for another school, no answer outside its question's codes."""
+nothing stored for another school, no answer outside its question's codes. Hostile query strings
+on every page: no 500s."""
 
+import re
 from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +29,19 @@ SCRIPT = "<script>alert(1)</script>"
 SKIP = {"auth.sign_out"}
 POSTS = [pytest.param(endpoint, id=rule.rule) for endpoint, method, rule in rules(URL_MAP_APP)
          if method == "POST" and endpoint not in SKIP]
+GETS = [pytest.param(endpoint, id=rule.rule) for endpoint, method, rule in rules(URL_MAP_APP)
+        if method == "GET" and endpoint not in SKIP | {"static"}]
+# Every query argument the app reads, from its source, so a new one is fuzzed without listing it.
+ROOT = Path(__file__).resolve().parents[2]
+ARGS_READ = {  # module -> the query arguments it reads
+    ".".join(path.relative_to(ROOT).with_suffix("").parts):
+        set(re.findall(r'request\.args\.get\(\s*"(\w+)"', path.read_text()))
+    for path in (ROOT / "app").rglob("*.py")
+}
+QUERY_ARGS = sorted(set().union(*ARGS_READ.values()))
+# The query arguments each page's module reads, so every pairing is tried on purpose.
+def args_read_by(endpoint):
+    return sorted(ARGS_READ.get(URL_MAP_APP.view_functions[endpoint].__module__, ()))
 
 
 class FormFields(HTMLParser):
@@ -142,3 +159,58 @@ def test_json_a_form_cannot_read_gets_a_plain_400(app, client, body):
     response = client.post(f"/s/{world.ours['link_code']}", json=body)
     assert response.status_code == 400
     assert "JSON object of names and values" in response.get_json()["error"]
+
+
+def test_the_query_arguments_are_found_in_the_source():
+    assert {"survey_id", "school_id", "year", "lang"} <= set(QUERY_ARGS)
+    assert "year" in args_read_by("schedule.list_events")
+
+
+def _hostile_client_and_url(app, endpoint):
+    """A client signed in as someone the page lets in, and the page's URL at our school."""
+    with app.app_context():
+        if not hasattr(app, "_hostile_world"):
+            app._hostile_world = build_world()
+        world = app._hostile_world
+    who = poster_for(access_for(app, endpoint))
+    clients = app.__dict__.setdefault("_hostile_clients", {})
+    if who not in clients:
+        clients[who] = sign_in_as(app, world, who)
+    rule = next(r for e, m, r in rules(app) if e == endpoint and m == "GET")
+    _, ours = next(url_sets(rule, world))
+    with app.test_request_context():
+        url = url_for(endpoint, **ours)
+    return clients[who], world, url
+
+
+def _get_with_query(client, url, query):
+    path, _, needed = url.partition("?")
+    response = client.get(path, query_string={**dict(parse_qsl(needed)), **query})
+    body = response.get_data()  # pages, and charts, PDFs and spreadsheets
+    assert response.status_code < 500, body[:2000].decode(errors="replace")
+    assert SCRIPT.encode() not in body, "hostile markup came back unescaped"
+
+
+@pytest.mark.parametrize("endpoint", GETS)
+@settings(max_examples=4, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(data=st.data())
+def test_hostile_query_strings_on_every_page_get_a_plain_answer(app, endpoint, data):
+    """Ids of no row or of another school, years out of range, markup: never a 500.
+
+    Once per page, each argument its module reads alone: an id or year no row can have
+    (PostgreSQL refuses it in a query), below zero, and markup. Then random mixes."""
+    client, world, url = _hostile_client_and_url(app, endpoint)
+    if not app.__dict__.get("_each_argument_tried"):
+        for name in args_read_by(endpoint):
+            for value in ("99999999999", "-1", SCRIPT):
+                _get_with_query(client, url, {name: value})
+        app._each_argument_tried = True
+    value = st.one_of(
+        st.sampled_from(HOSTILE), st.integers().map(str), st.text(max_size=20),
+        st.sampled_from([str(v) for v in world.theirs.values()]),
+    )
+    query = data.draw(st.dictionaries(st.sampled_from(QUERY_ARGS + ["unexpected"]), value,
+                                      min_size=1, max_size=4), label="query")
+    _get_with_query(client, url, query)
