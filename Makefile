@@ -27,9 +27,11 @@ test: $(VENV)/.dev-deps system-deps
 bench: $(VENV)/.dev-deps
 	$(BIN)/python -m bench
 
-# 50 respondents against gunicorn on SQLite, then on a throwaway PostgreSQL, with a kill and restart.
+# 50 respondents against gunicorn on SQLite, then on a throwaway PostgreSQL, with a kill and restart:
+# first all sending at once (throughput against the baselines), then each taking ~2 s per form.
 load: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench.load --backend both
+	$(BIN)/python -m bench.load --backend both --think 2
 
 # After changing respondent wording: refresh the catalogue, add the Welsh to
 # app/translations/cy/LC_MESSAGES/messages.po, then compile (the .mo is committed, so

@@ -107,12 +107,15 @@ def prepare_database(url):
 
 
 class Respondent(threading.Thread):
-    """Answers `each` times; re-sends a submission 1 in 5 times; retries through a dead server."""
+    """Answers `each` times; re-sends a submission 1 in 5 times; retries through a dead server.
 
-    def __init__(self, port, code, answers, each, deadline, rng):
+    think: mean seconds spent on the form between reading it and sending it (0: at once).
+    """
+
+    def __init__(self, port, code, answers, each, deadline, rng, think=0.0):
         super().__init__(daemon=True)
         self.port, self.code, self.answers, self.each = port, code, answers, each
-        self.deadline, self.rng = deadline, rng
+        self.deadline, self.rng, self.think = deadline, rng, think
         self.keys, self.acked, self.errors, self.finished = set(), set(), 0, None
         self.requests, self.posts = [], []  # (finished at, seconds taken)
 
@@ -137,6 +140,8 @@ class Respondent(threading.Thread):
         page, data, _ = self.request("GET", f"/s/{self.code}")
         cookie = page.getheader("Set-Cookie", "").split(";")[0]
         token = CSRF.search(data.decode()).group(1)
+        if self.think:
+            time.sleep(self.think * (0.5 + self.rng.random()))
         body = urlencode({**self.answers, "csrf_token": token, "submission_key": key})
         response, _, elapsed = self.request("POST", f"/s/{self.code}", body, cookie)
         self.posts.append((time.time(), elapsed))
@@ -200,7 +205,7 @@ def percentile(values, q):
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
 
 
-def run(backend, respondents, each, duration, kill_after):
+def run(backend, respondents, each, duration, kill_after, think=0.0):
     workdir = tempfile.mkdtemp(prefix="sv-load-")
     pg, servers = None, []
     if backend == "sqlite":
@@ -240,8 +245,8 @@ def run(backend, respondents, each, duration, kill_after):
         servers.append(server)
         rng = random.Random(2026)
         deadline = time.time() + duration
-        people = [Respondent(server.port, code, answers, each, deadline, random.Random(rng.random()))
-                  for _ in range(respondents)]
+        people = [Respondent(server.port, code, answers, each, deadline, random.Random(rng.random()),
+                             think) for _ in range(respondents)]
         started = time.time()
         for person in people:
             person.start()
@@ -303,13 +308,16 @@ def main(argv=None):
     parser.add_argument("--each", type=int, default=12, help="responses per respondent")
     parser.add_argument("--duration", type=float, default=240, help="upper bound in seconds")
     parser.add_argument("--kill-after", type=float, default=15, help="seconds before the kill")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a respondent spends on the form before sending it "
+                             "(default 0: every respondent sends at once, the saturation test)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print("backend     bare req/s  write req/s  app req/s  ratio  vs write  submit/s  p50 ms  "
           "p99 ms  keys  stored  lost  dup  unacked  retries")
     ok = True
     for backend in backends:
-        r = run(backend, args.respondents, args.each, args.duration, args.kill_after)
+        r = run(backend, args.respondents, args.each, args.duration, args.kill_after, args.think)
         print(f"{r['backend']:<11} {r['bare_rps']:>10.0f} {r['write_rps']:>12.0f} "
               f"{r['app_rps']:>10.1f} {r['ratio']:>6.2f} {r['write_ratio']:>9.2f} "
               f"{r['subs_per_s']:>9.1f} {r['p50_ms']:>7.0f} {r['p99_ms']:>7.0f} {r['keys_sent']:>5} "
