@@ -146,10 +146,12 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
         # All the answers in one statement (an executemany), not one INSERT each.
         if rows:
             db.session.execute(sa.insert(Answer), rows)
-        # The counts go up in this same transaction: a rolled-back double submit adds nothing.
-        count_response(survey, school_id, [(row["question_key"], row["value"]) for row in rows])
         flag_safeguarding(response, survey_school.school.trust_id,
                           {key: value for key, value in answers.items() if isinstance(value, str)})
+        # The counts go up in this same transaction: a rolled-back double submit adds nothing.
+        # Last before the commit: every submit to this school updates the same count rows, and
+        # on PostgreSQL holds their row locks until it commits.
+        count_response(survey, school_id, [(row["question_key"], row["value"]) for row in rows])
         commit()
     except (Conflict, sa.exc.IntegrityError):
         # Two copies of the same submission raced; the first one stored is the response.
