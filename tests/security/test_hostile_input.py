@@ -104,22 +104,31 @@ ANSWERED_WITH_A_PAGE = {
 }
 
 
-@pytest.mark.parametrize("endpoint", POSTS)
-@settings(max_examples=20, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])
-@given(data=st.data())
-def test_hostile_form_posts_get_a_clear_answer_and_store_nothing_wrong(app, endpoint, data):
+def hostile(examples):
+    """Hypothesis settings for one app (and its world) shared by every example of a test."""
+    return settings(max_examples=examples, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate])
+
+
+def world_and_url(app, endpoint, method):
+    """The test world (built once per app) and the route's URL at our school."""
     with app.app_context():
         if not hasattr(app, "_hostile_world"):
             app._hostile_world = build_world()
         world = app._hostile_world
-    access = access_for(app, endpoint)
-    client = sign_in_as(app, world, poster_for(access))
-    rule = next(r for e, m, r in rules(app) if e == endpoint and m == "POST")
+    rule = next(r for e, m, r in rules(app) if e == endpoint and m == method)
     _, ours = next(url_sets(rule, world))
     with app.test_request_context():
-        url = url_for(endpoint, **ours)
+        return world, url_for(endpoint, **ours)
+
+
+@pytest.mark.parametrize("endpoint", POSTS)
+@hostile(20)
+@given(data=st.data())
+def test_hostile_form_posts_get_a_clear_answer_and_store_nothing_wrong(app, endpoint, data):
+    world, url = world_and_url(app, endpoint, "POST")
+    client = sign_in_as(app, world, poster_for(access_for(app, endpoint)))
     # Read the form once: hypothesis needs the same strategy every example, while the posts
     # themselves may change the page (new areas, contacts...).
     cache = app.__dict__.setdefault("_hostile_fields", {})
@@ -166,21 +175,13 @@ def test_the_query_arguments_are_found_in_the_source():
     assert "year" in args_read_by("schedule.list_events")
 
 
-def _hostile_client_and_url(app, endpoint):
-    """A client signed in as someone the page lets in, and the page's URL at our school."""
-    with app.app_context():
-        if not hasattr(app, "_hostile_world"):
-            app._hostile_world = build_world()
-        world = app._hostile_world
+def _reader_of(app, world, endpoint):
+    """A client signed in as someone the page lets in, kept for the app's examples."""
     who = poster_for(access_for(app, endpoint))
     clients = app.__dict__.setdefault("_hostile_clients", {})
     if who not in clients:
         clients[who] = sign_in_as(app, world, who)
-    rule = next(r for e, m, r in rules(app) if e == endpoint and m == "GET")
-    _, ours = next(url_sets(rule, world))
-    with app.test_request_context():
-        url = url_for(endpoint, **ours)
-    return clients[who], world, url
+    return clients[who]
 
 
 def _get_with_query(client, url, query):
@@ -192,16 +193,15 @@ def _get_with_query(client, url, query):
 
 
 @pytest.mark.parametrize("endpoint", GETS)
-@settings(max_examples=4, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@hostile(4)
 @given(data=st.data())
 def test_hostile_query_strings_on_every_page_get_a_plain_answer(app, endpoint, data):
     """Ids of no row or of another school, years out of range, markup: never a 500.
 
     Once per page, each argument its module reads alone: an id or year no row can have
     (PostgreSQL refuses it in a query), below zero, and markup. Then random mixes."""
-    client, world, url = _hostile_client_and_url(app, endpoint)
+    world, url = world_and_url(app, endpoint, "GET")
+    client = _reader_of(app, world, endpoint)
     if not app.__dict__.get("_each_argument_tried"):
         for name in args_read_by(endpoint):
             for value in ("99999999999", "-1", SCRIPT):
