@@ -42,4 +42,5 @@ def trust_setup(app):
         for _ in range(4):
             make_response(survey, elm, {"safe": 1, "recommend": 0})
         db.session.commit()
-        yield {"trust_id": trust.id, "oak_id": oak.id, "elm_id": elm.id}
+        # Returned, not yielded inside the context: each request then gets its own session.
+        return {"trust_id": trust.id, "oak_id": oak.id, "elm_id": elm.id}

@@ -28,7 +28,7 @@ def setup(app):
         quick_user("head@oak.example.org", "head", school=oak)
         parent_instrument()
         db.session.commit()
-        yield {"oak_id": oak.id}
+        return {"oak_id": oak.id}
 
 
 def _generate():
