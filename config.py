@@ -52,6 +52,10 @@ class Config:
     MAIL_RETRY_DELAY = 2.0  # seconds, doubled after each failed try
     # A claim older than this belongs to a run that was stopped; its emails are queued again.
     MAIL_STUCK_MINUTES = int(os.environ.get("MAIL_STUCK_MINUTES", "15"))
+    # An email that failed (the mail server down or refusing for now; never a bounce) goes again
+    # with the next run after 30 minutes, then 60, 120 ..., until this many runs have tried it.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "4"))
+    MAIL_RETRY_AFTER_MINUTES = int(os.environ.get("MAIL_RETRY_AFTER_MINUTES", "30"))
     # Days after the invitation when reminders go to people who have not answered.
     REMINDER_DAYS = (3, 7)
     CONTACTS_MAX_ROWS = 10000

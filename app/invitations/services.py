@@ -338,12 +338,33 @@ def recover_stuck(now=None):
     return recovered
 
 
+def requeue_failed(now=None):
+    """Queue again the failed emails whose wait is over: MAIL_RETRY_AFTER_MINUTES after the first
+    try, doubling after each, until MAIL_MAX_ATTEMPTS runs have tried. Bounces never go again:
+    the address is wrong. Returns how many were queued."""
+    now = now or clock.utcnow()
+    config = current_app.config
+    queued = 0
+    for attempts in range(1, config["MAIL_MAX_ATTEMPTS"]):
+        wait = timedelta(minutes=config["MAIL_RETRY_AFTER_MINUTES"] * 2 ** (attempts - 1))
+        queued += db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.status == "failed", OutboxMessage.attempts == attempts,
+                   OutboxMessage.at < now - wait)
+            .values(status="queued", claim=None)
+        ).rowcount
+    db.session.commit()
+    return queued
+
+
 def send_queued(survey_id=None, kind=None):
     """Send queued emails in batches, each claimed first so two runs never send the same one.
 
-    Returns how many the mail server accepted.
+    Failed emails whose wait is over go again (requeue_failed). Returns how many the mail
+    server accepted.
     """
     recover_stuck()
+    requeue_failed()
     sent = 0
     while True:
         claim = _claim(survey_id, kind)

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from app import clock
 from app.extensions import db
 from app.invitations import services
-from app.models import Contact, Invitation, InvitationToken, OutboxMessage, Response, School, Survey
+from app.models import (
+    Contact, Invitation, InvitationToken, OutboxMessage, Response, School, Survey, User,
+)
 from app.models.collection import digest
 from tests.builders import make_contact, make_school, make_survey, make_trust, make_user
 from tests.surveys.test_routes import full_answers
@@ -339,3 +341,64 @@ def test_after_an_emailed_link_is_answered_no_row_or_log_joins_the_contact_to_th
     logged = caplog.text
     assert path.rsplit("/", 1)[1] not in logged and "brown@example.org" not in logged
     assert not any(mark in logged for mark in marks) and used.token_hash not in logged
+
+
+def _outbox_ages_by(app, minutes):
+    """As if the last try of every email was this many minutes ago."""
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(
+            at=clock.utcnow() - timedelta(minutes=minutes)))
+        db.session.commit()
+
+
+def _tries(app):
+    return sorted((m.status, m.attempts) for m in messages(app))
+
+
+def test_failed_emails_go_again_by_themselves_after_a_growing_wait_until_the_last_try(app, smtp, trust):
+    real_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = 1  # nothing listens there
+    with app.app_context():
+        survey = db.session.get(Survey, trust["survey"])
+        admin = db.session.scalar(sa.select(User).where(User.email == "admin@trust.org.uk"))
+        services.queue_invitations(admin, survey, [link.school for link in survey.schools])
+        services.send_queued()
+    assert _tries(app) == [("failed", 1)] * 3
+    with app.app_context():
+        services.send_queued()  # straight after, nobody's wait is over
+    assert _tries(app) == [("failed", 1)] * 3
+    for tried, wait in ((2, 30), (3, 60), (4, 120)):
+        _outbox_ages_by(app, wait - 1)
+        with app.app_context():
+            services.send_queued()
+        assert _tries(app) == [("failed", tried - 1)] * 3, f"went again before {wait} minutes"
+        _outbox_ages_by(app, wait + 1)
+        with app.app_context():
+            services.send_queued()
+        assert _tries(app) == [("failed", tried)] * 3, f"did not go again after {wait} minutes"
+    app.config["MAIL_PORT"] = real_port
+    _outbox_ages_by(app, 60 * 24 * 30)
+    with app.app_context():
+        services.send_queued()
+    # MAIL_MAX_ATTEMPTS runs have tried: they wait for a person to press "Try failed ones again".
+    assert _tries(app) == [("failed", 4)] * 3 and smtp.messages == []
+
+
+def test_an_email_that_failed_once_is_sent_by_the_next_run_after_its_wait(app, smtp, trust):
+    real_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = 1
+    with app.app_context():
+        survey = db.session.get(Survey, trust["survey"])
+        admin = db.session.scalar(sa.select(User).where(User.email == "admin@trust.org.uk"))
+        services.queue_invitations(admin, survey, [link.school for link in survey.schools])
+        services.send_queued()
+        first = db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+        first.status = "bounced"  # the address was refused for good: it never goes again
+        db.session.commit()
+    app.config["MAIL_PORT"] = real_port
+    _outbox_ages_by(app, 31)
+    with app.app_context():
+        services.send_reminders()  # cron's run: reminders, and what is due to go again
+        services.send_queued(kind="invitation")
+    assert _tries(app) == [("bounced", 1), ("sent", 2), ("sent", 2)]
+    assert len(smtp.messages) == 2
