@@ -33,3 +33,27 @@ def test_the_models_match_the_migrations(database_url):
             context = MigrationContext.configure(conn, opts={"compare_type": False})
             assert compare_metadata(context, db.metadata) == []
         db.engine.dispose()
+
+
+def test_0013_takes_the_anonymity_promise_out_of_the_parent_description(app):
+    """An installed parent questionnaire loses the sentence; one a trust re-worded is left alone."""
+    import importlib
+
+    from app.models import Instrument
+    from tests.builders import builtin_instrument, make_draft
+
+    migration = importlib.import_module("migrations.versions.0013_parent_description")
+    with app.app_context():
+        installed = builtin_instrument("parent")
+        installed.description = migration.OLD
+        reworded = make_draft(key="parent_club")
+        reworded.description = "Our own words; your answers are anonymous."
+        db.session.commit()
+        ids = installed.id, reworded.id
+        db.session.remove()
+        downgrade(revision="0012_targets_schedule")
+        upgrade()
+        assert [db.session.get(Instrument, i).description for i in ids] == [
+            migration.NEW, "Our own words; your answers are anonymous."]
+        db.session.remove()
+        db.engine.dispose()

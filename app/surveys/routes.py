@@ -184,7 +184,7 @@ def _questionnaire(link, session_expired=False, resume_key=None, token=None, cla
         instrument=instrument, sections=sections_of(instrument),
         questions_html=_blank_questions(form, instrument, language, named, pupil) if blank else None,
         session_expired=session_expired, resumed=resumed,
-        pupil=pupil,
+        pupil=pupil, named=named,
         answered_url=url_for("surveys.already_answered", link_code=link.link_code)
         if survey.access_mode == "open_link" and not request.args.get("another") else None,
         paged=len(instrument.questions) > (12 if class_session else 30),

@@ -154,6 +154,18 @@ def test_only_a_named_survey_asks_for_a_name(client, trust):
         assert 'name="respondent_name"' not in html(client.get(f"/s/{trust[anonymity]}"))
 
 
+@pytest.mark.parametrize("anonymity, promise, not_said", [
+    ("anonymous", "Your answers are anonymous.", "asks for your name"),
+    ("confidential", "Your answers are confidential.", "anonymous"),
+    ("named", "This survey asks for your name, but you do not have to give it.", "anonymous"),
+])
+def test_each_survey_page_promises_what_its_anonymity_setting_keeps(client, trust, anonymity,
+                                                                      promise, not_said):
+    page = html(client.get(f"/s/{trust[anonymity]}"))
+    assert promise in page
+    assert not_said not in page.lower()
+
+
 def test_a_named_survey_stores_the_name_given_and_nothing_else_about_the_person(app, client, trust):
     response = client.post(f"/s/{trust['named']}", data=full_answers(app, respondent_name=f"  {NAME} "),
                            environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"User-Agent": "Phone/1.0"})
