@@ -47,6 +47,13 @@ def term_start(year, term):
     return start + timedelta(days=(7 - start.weekday()) % 7)
 
 
+def term_dates(year, term):
+    """(first day, last day) of a term: to the day before the next term starts (summer to August)."""
+    following = TERMS[TERMS.index(term) + 1] if term != TERMS[-1] else None
+    last = term_start(year, following) - timedelta(days=1) if following else date(year + 1, 8, 31)
+    return term_start(year, term), last
+
+
 def week(year, term, number, weekday=0):
     return term_start(year, term) + timedelta(weeks=number - 1, days=weekday)
 
@@ -198,6 +205,7 @@ def create_survey_for(user, event):
         .order_by(Instrument.version.desc()).limit(1))
     if instrument is None:
         raise ServiceError("There is no published questionnaire for this audience yet.")
+    _check_fatigue(event, todo)
     title = event.title if len(todo) > 1 or event.school_id else f"{event.title}, {todo[0].name}"
     survey = surveys.create_survey(user, title[:200], instrument.id, [s.id for s in todo], event.starts_on,
                            event.ends_on, roles=SURVEY_MAKERS)
@@ -208,6 +216,24 @@ def create_survey_for(user, event):
            schools=[s.id for s in todo])
     commit("Someone else created this window's survey a moment ago.")
     return survey
+
+
+def _check_fatigue(event, schools):
+    """Refuse a window's survey that would ask an audience at a school more than the trust's
+    limit of surveys in one term (surveys already made, of any instrument for that audience)."""
+    limit = settings_of(db.session.get(Trust, event.trust_id))["max_surveys_per_term"]
+    first, last = term_dates(event.academic_year, event.term)
+    asked = Counter(db.session.scalars(
+        sa.select(SurveySchool.school_id).join(Survey).join(Instrument)
+        .where(SurveySchool.school_id.in_([s.id for s in schools]),
+               Instrument.audience == event.audience, Survey.opens_on.between(first, last))))
+    full = [school.name for school in schools if asked[school.id] >= limit]
+    if full:
+        raise ServiceError(
+            f"{', '.join(full)} already {'has' if len(full) == 1 else 'have'} {limit} "
+            f"{AUDIENCES[event.audience].lower()} survey{'s' if limit != 1 else ''} in the "
+            f"{event.term} term, the trust's limit. Change the limit in the schedule settings, "
+            "or move this window to another term.")
 
 
 def fatigue_warnings(trust, year):

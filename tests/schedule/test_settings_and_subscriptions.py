@@ -232,3 +232,37 @@ def test_a_head_cannot_create_a_survey_from_another_schools_event(app, client, a
     assert client.post(f"/schedule/events/{event_id}/survey").status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Survey)) == 0
+
+
+def test_a_window_will_not_make_a_survey_past_the_fatigue_limit(app, client, auth, setup):
+    """Oak already has two parent surveys this autumn term (the default limit): the window's
+    survey is refused with the reason, naming Oak alone; once the limit is 3 it is made."""
+    with app.app_context():
+        _generate()
+        window = db.session.scalar(sa.select(ScheduleEvent).where(
+            ScheduleEvent.kind == "survey_window", ScheduleEvent.audience == "parent",
+            ScheduleEvent.term == "autumn"))
+        oak = db.session.get(School, setup["oak_id"])
+        first, last = services.term_dates(YEAR, "autumn")
+        assert first <= window.starts_on <= last < services.term_start(YEAR, "spring")
+        for opens in (first, last - timedelta(days=10)):
+            make_survey([oak], opens_on=opens, closes_on=opens + timedelta(days=7), title="Club survey")
+        # The summer before: another term, so it does not count.
+        make_survey([oak], opens_on=first - timedelta(days=30), closes_on=first - timedelta(days=20))
+        db.session.commit()
+        window_id = window.id
+    auth.sign_in("cio@example.org")
+    refused = client.post(f"/schedule/events/{window_id}/survey", follow_redirects=True)
+    message = refused.get_data(as_text=True)
+    assert ("Oak Primary School already has 2 parents and carers surveys in the autumn term, "
+            "the trust&#39;s limit.") in message
+    assert "Elm Primary School already" not in message
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Survey)) == 3
+    assert client.post("/schedule/settings",
+                       data=_settings_form(max_surveys_per_term="3")).status_code == 302
+    made = client.post(f"/schedule/events/{window_id}/survey")
+    assert made.status_code == 302 and "/surveys/" in made.location
+    with app.app_context():
+        survey = db.session.scalars(sa.select(Survey).order_by(Survey.id.desc())).first()
+        assert len(survey.schools) == 2
