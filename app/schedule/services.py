@@ -40,22 +40,29 @@ LAST_WEEK = 12  # the shortest term has twelve whole weeks
 LAST_WINDOW_WEEK = LAST_WEEK - 2  # a three-week window must end inside the term
 
 
-def term_start(year, term):
-    """The first Monday on or after the template's start date of a term of academic year ``year``."""
-    month, day = DEFAULT_TEMPLATE["term_starts"][term]
+# The months a term may start in (the month/day in the template is searched from for a Monday).
+TERM_MONTHS = {"autumn": (8, 9, 10), "spring": (1, 2), "summer": (3, 4, 5)}
+
+
+def term_start(year, term, starts=None):
+    """The first Monday on or after the start date of a term of academic year ``year``.
+
+    starts: {term: (month, day)} from the trust's template; the default template's otherwise.
+    """
+    month, day = (starts or DEFAULT_TEMPLATE["term_starts"])[term]
     start = date(year if term == "autumn" else year + 1, month, day)
     return start + timedelta(days=(7 - start.weekday()) % 7)
 
 
-def term_dates(year, term):
+def term_dates(year, term, starts=None):
     """(first day, last day) of a term: to the day before the next term starts (summer to August)."""
     following = TERMS[TERMS.index(term) + 1] if term != TERMS[-1] else None
-    last = term_start(year, following) - timedelta(days=1) if following else date(year + 1, 8, 31)
-    return term_start(year, term), last
+    last = term_start(year, following, starts) - timedelta(days=1) if following else date(year + 1, 8, 31)
+    return term_start(year, term, starts), last
 
 
-def week(year, term, number, weekday=0):
-    return term_start(year, term) + timedelta(weeks=number - 1, days=weekday)
+def week(year, term, number, weekday=0, starts=None):
+    return term_start(year, term, starts) + timedelta(weeks=number - 1, days=weekday)
 
 
 def year_label(year):
@@ -90,6 +97,9 @@ def generate_year(user, trust, year):
     template = settings_of(trust)["template"]
     new = []
 
+    def on(term, number, weekday=0):  # a day of week ``number`` of this year's term
+        return week(year, term, number, weekday, template["term_starts"])
+
     def add(kind, term, title, starts_on, ends_on=None, school=None, audience=None):
         new.append(ScheduleEvent(trust_id=trust.id, academic_year=year, term=term, kind=kind, title=title,
                                  starts_on=starts_on, ends_on=ends_on or starts_on,
@@ -97,21 +107,21 @@ def generate_year(user, trust, year):
 
     for audience, terms in template["survey_windows"].items():
         for term in terms:
-            opens = week(year, term, template["survey_week"][audience])
+            opens = on(term, template["survey_week"][audience])
             add("survey_window", term, f"{AUDIENCES[audience]} survey, {term} term", opens,
                 opens + timedelta(days=WINDOW_DAYS), audience=audience)
     for term, number, title in template["reviews"]:
-        add("review", term, title, week(year, term, number, weekday=2))
+        add("review", term, title, on(term, number, weekday=2))
     for term in TERMS:
-        add("wellbeing_meeting", term, f"Wellbeing committee, {term} term", week(year, term, template["wellbeing_week"], 3))
+        add("wellbeing_meeting", term, f"Wellbeing committee, {term} term", on(term, template["wellbeing_week"], 3))
         for index, school in enumerate(trust.schools):
             weekday = index % 5  # spread visits and meetings over the week
             add("link_governor_visit", term, f"Link governor visit, {term} term",
-                week(year, term, template["link_visit_week"], weekday), school=school)
+                on(term, template["link_visit_week"], weekday), school=school)
             add("sgc_overview", term, f"CIO overview to the SGC, {term} term",
-                week(year, term, template["sgc_week"], weekday), school=school)
+                on(term, template["sgc_week"], weekday), school=school)
     for term, number, title in template["appraisals"]:
-        add("appraisal", term, title, week(year, term, number, weekday=4))
+        add("appraisal", term, title, on(term, number, weekday=4))
     db.session.add_all(new)
     record("schedule_generated", user=user, year=year, events=len(new))
     commit(f"The schedule for {year_label(year)} was made by someone else a moment ago.")
@@ -221,8 +231,9 @@ def create_survey_for(user, event):
 def _check_fatigue(event, schools):
     """Refuse a window's survey that would ask an audience at a school more than the trust's
     limit of surveys in one term (surveys already made, of any instrument for that audience)."""
-    limit = settings_of(db.session.get(Trust, event.trust_id))["max_surveys_per_term"]
-    first, last = term_dates(event.academic_year, event.term)
+    settings = settings_of(db.session.get(Trust, event.trust_id))
+    limit = settings["max_surveys_per_term"]
+    first, last = term_dates(event.academic_year, event.term, settings["template"]["term_starts"])
     asked = Counter(db.session.scalars(
         sa.select(SurveySchool.school_id).join(Survey).join(Instrument)
         .where(SurveySchool.school_id.in_([s.id for s in schools]),
@@ -367,7 +378,8 @@ def settings_of(trust):
 def save_settings(user, trust, form):
     """Validate the settings form and save it as the trust's template; raise ServiceError listing problems.
 
-    Form fields: max_surveys_per_term; survey_week-<audience>; terms-<audience> (repeated);
+    Form fields: max_surveys_per_term; term_start-<term>-day and -month; survey_week-<audience>;
+    terms-<audience> (repeated);
     review_term-<n>, review_week-<n> for the two reviews; sgc_week, link_visit_week,
     wellbeing_week; appraisal_week-<term>.
     """
@@ -385,6 +397,21 @@ def save_settings(user, trust, form):
 
     limit = number("max_surveys_per_term", "The most surveys a term", 1, 6)
     template = copy.deepcopy(DEFAULT_TEMPLATE)
+    for term in TERMS:
+        name = f"term_start-{term}"
+        day = number(f"{name}-day", f"The day the {term} term starts", 1, 31)
+        month = number(f"{name}-month", f"The month the {term} term starts", 1, 12)
+        if day is not None and month is not None:
+            try:
+                date(2001, month, day)  # not a leap year: 29 February is no fixed start
+            except ValueError:
+                errors[f"{name}-day"] = f"The {term} term’s start must be a real date."
+            else:
+                if month not in TERM_MONTHS[term]:
+                    names = [date(2001, m, 1).strftime("%B") for m in TERM_MONTHS[term]]
+                    errors[f"{name}-day"] = (f"The {term} term starts in {', '.join(names[:-1])} "
+                                             f"or {names[-1]}.")
+        template["term_starts"][term] = [month, day]
     for audience in AUDIENCES:
         terms = form.getlist(f"terms-{audience}")
         if any(term not in TERMS for term in terms):

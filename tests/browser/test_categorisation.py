@@ -146,3 +146,17 @@ def test_the_target_and_schedule_pages_are_accessible_on_a_phone(live_server, ph
         phone.goto(live_server.url + path)
         assert phone.locator("h1").inner_text().startswith(heading)
         assert_accessible(phone)
+
+
+def test_a_wrong_term_date_in_the_schedule_settings_is_explained_and_kept(live_server, phone):
+    sign_in(phone, live_server.url, who="cio")
+    phone.goto(live_server.url + "/schedule/settings")
+    phone.fill("#term_start-spring-day", "31")
+    phone.fill("#term_start-spring-month", "2")
+    phone.get_by_role("button", name="Save settings").click()
+    summary = phone.locator(".govuk-error-summary")
+    assert "The spring term’s start must be a real date." in summary.inner_text()
+    assert phone.input_value("#term_start-spring-day") == "31"
+    assert_accessible(phone)
+    summary.get_by_role("link").first.click()
+    assert phone.evaluate("document.activeElement.id") == "term_start-spring-day"

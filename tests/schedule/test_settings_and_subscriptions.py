@@ -18,6 +18,8 @@ from tests.schedule.test_schedule import YEAR, _generate, setup  # noqa: F401  (
 def _settings_form(**changes):
     template = services.DEFAULT_TEMPLATE
     form = {"max_surveys_per_term": "2", "sgc_week": "11", "link_visit_week": "7", "wellbeing_week": "9"}
+    for term, (month, day) in template["term_starts"].items():
+        form[f"term_start-{term}-day"], form[f"term_start-{term}-month"] = str(day), str(month)
     for audience in AUDIENCES:
         form[f"survey_week-{audience}"] = str(template["survey_week"][audience])
         form[f"terms-{audience}"] = template["survey_windows"][audience]
@@ -64,6 +66,11 @@ def test_the_cio_saves_the_template_and_limit_and_the_next_year_follows_them(app
     ({"review_term-1": "autumn", "review_week-1": "8"}, "review_week-1", "different weeks"),
     ({"sgc_week": "-1"}, "sgc_week", "from 1 to 12"),
     ({"appraisal_week-summer": "1.5"}, "appraisal_week-summer", "from 1 to 12"),
+    ({"term_start-spring-day": "31", "term_start-spring-month": "2"}, "term_start-spring-day",
+     "must be a real date"),
+    ({"term_start-autumn-month": "7"}, "term_start-autumn-day", "starts in August, September or October"),
+    ({"term_start-summer-day": ""}, "term_start-summer-day", "from 1 to 31"),
+    ({"term_start-summer-month": "13"}, "term_start-summer-month", "from 1 to 12"),
 ])
 def test_bad_settings_are_refused_field_by_field_and_nothing_is_saved(app, client, auth, setup, changes,
                                                                       field, message):
@@ -266,3 +273,27 @@ def test_a_window_will_not_make_a_survey_past_the_fatigue_limit(app, client, aut
     with app.app_context():
         survey = db.session.scalars(sa.select(Survey).order_by(Survey.id.desc())).first()
         assert len(survey.schools) == 2
+
+
+def test_term_start_dates_are_set_in_the_browser_and_the_next_year_follows_them(app, client, auth, setup):
+    auth.sign_in("cio@example.org")
+    page = client.get("/schedule/settings").get_data(as_text=True)
+    assert 'name="term_start-spring-day" type="text" inputmode="numeric" spellcheck="false" value="5"' in page
+    saved = client.post("/schedule/settings", data=_settings_form(**{
+        "term_start-spring-day": "8", "term_start-spring-month": "1",
+        "term_start-autumn-day": "25", "term_start-autumn-month": "8"}))
+    assert saved.status_code == 302
+    starts = {"autumn": (8, 25), "spring": (1, 8), "summer": (4, 20)}
+    with app.app_context():
+        assert db.session.scalar(sa.select(ScheduleSettings)).template["term_starts"] == \
+            {term: list(month_day) for term, month_day in starts.items()}
+        made = _generate()
+        spring = services.term_start(YEAR, "spring", starts)
+        assert spring.weekday() == 0 and date(YEAR + 1, 1, 8) <= spring < date(YEAR + 1, 1, 15)
+        staff = {e.term: e.starts_on for e in made if e.kind == "survey_window" and e.audience == "staff"}
+        assert staff["spring"] == spring + timedelta(weeks=3)  # week 4 of the spring term
+        assert staff["autumn"] == services.term_start(YEAR, "autumn", starts) + timedelta(weeks=3)
+        # A Monday from 25 August to 1 September: always before the default (on or after 2 September).
+        assert staff["autumn"] < services.week(YEAR, "autumn", 4)
+    page = client.get("/schedule/settings").get_data(as_text=True)
+    assert 'name="term_start-autumn-day" type="text" inputmode="numeric" spellcheck="false" value="25"' in page
