@@ -133,13 +133,13 @@ def submit_response(survey_school, answers, submission_key, today, token=None, c
         idempotency_key=digest("response", submission_key), status="complete",
         respondent_name=_name_if_named(survey, respondent_name),
     )
-    rows = [dict(response_id=response.id, survey_id=survey.id, school_id=school_id,
-                 question_key=key, value=None, text=value)
-            if isinstance(value, str) else
-            dict(response_id=response.id, survey_id=survey.id, school_id=school_id,
-                 question_key=key, value=code, text=None)
-            for key, value in answers.items()
-            for code in ([None] if isinstance(value, str) else value)]
+    rows = []
+    for key, value in answers.items():
+        base = dict(response_id=response.id, survey_id=survey.id, school_id=school_id, question_key=key)
+        if isinstance(value, str):
+            rows.append({**base, "value": None, "text": value})
+        else:
+            rows.extend({**base, "value": code, "text": None} for code in value)
     db.session.add(response)
     try:
         db.session.flush()
