@@ -5,6 +5,7 @@ import time
 
 from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.datastructures import ImmutableMultiDict
 
 # One inline script exists (GOV.UK's `js-enabled` line in template.html); it carries this nonce.
 CSP = (
@@ -25,11 +26,27 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def configure_security(app):
     app.config.setdefault("SESSION_IDLE_MINUTES", 30)
+    app.before_request(_drop_nul_characters)
     app.before_request(_make_nonce)
     app.before_request(_end_idle_session)
     app.before_request(_refuse_json_a_form_cannot_read)
     app.after_request(_add_headers)
     app.context_processor(lambda: {"cspNonce": g.get("csp_nonce")})
+
+
+def _drop_nul_characters():
+    """Take NUL characters out of every query and form value (and name) before a view sees them.
+
+    Nobody types one, and PostgreSQL cannot store one in text: left in, a sign-in or a saved
+    answer carrying one failed in the database with a 500 instead of a plain answer.
+    """
+    for name in ("args", "form"):
+        values = getattr(request, name)
+        if any("\x00" in key or any("\x00" in value for value in listed)
+               for key, listed in values.lists()):
+            setattr(request, name, ImmutableMultiDict(
+                [(key.replace("\x00", ""), value.replace("\x00", ""))
+                 for key, listed in values.lists() for value in listed]))
 
 
 def _make_nonce():

@@ -9,7 +9,7 @@ from app.auth import services
 from app.auth.passwords import password_problem
 from app.extensions import db
 from app.models import AuditEvent, SignInThrottle
-from tests.builders import make_school, make_trust, make_user
+from tests.builders import PASSWORD, make_school, make_trust, make_user
 
 
 @pytest.fixture
@@ -109,3 +109,12 @@ def test_weak_passwords_are_refused_with_a_reason(password, problem):
 ])
 def test_long_passphrases_of_any_characters_are_welcome(password):
     assert password_problem(password, "head@ours.example", "Pat Head") is None
+
+
+def test_a_nul_character_in_the_form_is_dropped_not_a_database_error(client, auth, head):
+    """PostgreSQL cannot hold a NUL; nobody types one. The sign-in goes on without it."""
+    refused = client.post("/sign-in", data={"email": "\x00", "password": "x\x00"})
+    assert refused.status_code == 200 and "There is a problem" in refused.get_data(as_text=True)
+    signed_in = client.post("/sign-in", data={"email": "head@ours\x00.example",
+                                              "password": PASSWORD})
+    assert signed_in.status_code == 302

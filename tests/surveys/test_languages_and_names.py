@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.extensions import db
-from app.models import ClassSession, CommentFlag, PartialResponse, Question, Response, Survey
+from app.models import Answer, ClassSession, CommentFlag, PartialResponse, Question, Response, Survey
 from app.operations import run_retention
 from tests.builders import (
     builtin_instrument, link_of, make_school, make_survey, make_trust, make_user,
@@ -291,3 +291,14 @@ def test_retention_keeps_unfinished_answers_of_open_surveys(app, client, trust):
     with app.app_context():
         run_retention(clock.today())
         assert db.session.scalar(sa.select(sa.func.count(PartialResponse.id))) == 1
+
+
+def test_a_nul_character_in_an_answer_or_the_address_is_dropped(app, client, trust):
+    answers = full_answers(app, respondent_name="Bethan\x00", q_comments="Lovely\x00 school")
+    response = client.post(f"/s/{trust['named']}?lang=\x00cy", data=answers)
+    assert response.status_code == 302
+    [row] = stored(app)
+    assert row.respondent_name == "Bethan"
+    with app.app_context():
+        texts = db.session.scalars(sa.select(Answer.text).where(Answer.text.is_not(None))).all()
+    assert texts == ["Lovely school"]
