@@ -23,6 +23,7 @@ import uuid
 import sqlalchemy as sa
 
 from app.models.collection import digest
+from bench.load_wsgi import WRITE_TABLE
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The production settings (gunicorn.conf.py), only bound to a free local port.
@@ -229,8 +230,6 @@ def run(backend, respondents, each, duration, kill_after, think=0.0):
         bare.start()
         bare_rate = rate(bare.port, "/bare", respondents, 5)
         bare.stop()
-        from bench.load_wsgi import WRITE_TABLE
-
         engine = sa.create_engine(url)
         WRITE_TABLE.create(engine)
         engine.dispose()
